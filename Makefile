@@ -1,0 +1,50 @@
+# Two commands do everything: `make book` and `make test`. Both create .venv when missing.
+PY      ?= $(shell command -v python3.11 || command -v python3)
+VENV    := .venv
+BIN     := $(abspath $(VENV))/bin
+STAMP   := $(VENV)/.installed
+# Kernels started by nbgrader, nbval and JupyterLab must be this venv's python.
+export PATH := $(BIN):$(PATH)
+
+.PHONY: book test release serve lab clean system-deps help
+
+help:
+	@echo "make book    build the HTML book (_build/html) and the student versions (exercises/release)"
+	@echo "make test    run the whole test suite (builds the book first)"
+	@echo "make serve   serve the built book on http://127.0.0.1:8000"
+	@echo "make lab     open JupyterLab on the course (instructor view)"
+	@echo "make clean   remove the built book and nbgrader's generated folders"
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+# Debian packages the browser tests need (CI runs as root on a fresh machine).
+system-deps:
+	@command -v chromium >/dev/null || { \
+	  [ "$$(id -u)" = 0 ] || { echo "chromium is missing: run 'sudo make system-deps'"; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+book: $(STAMP)
+	jupyter-book build . -W -n --keep-going
+	$(MAKE) --no-print-directory release
+	@echo "Book: $(CURDIR)/_build/html/index.html"
+	@echo "Student versions: $(CURDIR)/exercises/release/"
+
+release: $(STAMP)
+	cd exercises && for a in source/*/; do \
+	  nbgrader generate_assignment "$$(basename $$a)" --force --log-level=WARN || exit 1; done
+
+test: $(STAMP) system-deps book
+	python -m pytest
+
+serve: $(STAMP)
+	python -m http.server --bind 127.0.0.1 --directory _build/html 8000
+
+lab: $(STAMP)
+	cd exercises && jupyter lab --ip=127.0.0.1
+
+clean:
+	rm -rf _build exercises/release exercises/submitted exercises/autograded exercises/feedback exercises/gradebook.db

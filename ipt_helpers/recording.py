@@ -1,0 +1,309 @@
+"""Answer recording: a form cell writes the student's choices into its own source.
+
+A form cell looks like::
+
+    form("focus-1", [Single("area", "Which problem area?", options("problem_area"))],
+         answer=None)
+
+When the student re-runs the cell (Shift+Enter) after changing the controls, ``form`` asks
+the front end (``set_next_input(..., replace=True)``) to replace the cell's source with the
+same source whose ``answer=`` literal holds the current choices. The saved .ipynb then carries
+the answer, and any headless run (nbgrader autograde) rebuilds the form from that literal.
+See ../shared/DESIGN.md, "How a widget answer survives grading".
+
+``set_next_input`` is only ever called while the form cell itself executes, never from a
+widget callback, and ``form`` never raises.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import json
+import os
+import pprint
+from typing import Any
+
+import ipywidgets as w
+from IPython import get_ipython
+from IPython.display import display
+
+from .widgets import BadValue, Question, controls_of, prompt_widget
+
+#: form id -> the answers recorded in its cell (what grading sees), for this kernel.
+RECORDED: dict[str, dict] = {}
+#: form id -> the live Form shown by the latest run of its cell, for this kernel.
+_LIVE: dict[str, "Form"] = {}
+
+PENDING = "Not recorded yet — press Shift+Enter in this cell to record your choices."
+
+
+# --- the literal in the cell's source -------------------------------------------------------
+
+def to_literal(answer: dict) -> str:
+    """A readable Python literal that ``ast.literal_eval`` turns back into ``answer``."""
+    return pprint.pformat(answer, width=88, sort_dicts=False)
+
+
+def _form_calls(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name == "form" and node.args and isinstance(node.args[0], ast.Constant):
+                yield node
+
+
+def _offset(lines: list[bytes], lineno: int, col: int) -> int:
+    """Character offset in the source of an ast (line, utf-8 byte column) position."""
+    before = b"".join(lines[: lineno - 1])
+    return len(before.decode("utf-8")) + len(lines[lineno - 1][:col].decode("utf-8"))
+
+
+def rewrite_answer(source: str, form_id: str, answer: dict | None) -> str:
+    """Return ``source`` with the ``answer=`` of the form call ``form_id`` set to ``answer``.
+
+    Raises ValueError when the source is not plain Python or has no such form call.
+    """
+    tree = ast.parse(source)
+    lines = source.encode("utf-8").splitlines(keepends=True)
+    literal = "None" if answer is None else to_literal(answer)
+    for call in _form_calls(tree):
+        if call.args[0].value != form_id:
+            continue
+        for kw in call.keywords:
+            if kw.arg == "answer":
+                start = _offset(lines, kw.value.lineno, kw.value.col_offset)
+                end = _offset(lines, kw.value.end_lineno, kw.value.end_col_offset)
+                return source[:start] + literal + source[end:]
+        end = _offset(lines, call.end_lineno, call.end_col_offset) - 1  # before ")"
+        head = source[:end].rstrip()
+        sep = " " if head.endswith(",") else ", "
+        return head + sep + "answer=" + literal + source[end:]
+    raise ValueError(f"no form({form_id!r}, ...) call in this cell")
+
+
+def read_answers(source: str) -> dict[str, Any]:
+    """Every form id in ``source`` with the literal value of its ``answer=`` (None if absent
+    or not a literal)."""
+    found = {}
+    for call in _form_calls(ast.parse(source)):
+        value = None
+        for kw in call.keywords:
+            if kw.arg == "answer":
+                try:
+                    value = ast.literal_eval(kw.value)
+                except ValueError:
+                    value = None
+        found[call.args[0].value] = value
+    return found
+
+
+def _current_cell_source() -> str | None:
+    ip = get_ipython()
+    if ip is None:
+        return None
+    try:
+        return ip.kernel.get_parent()["content"]["code"]
+    except Exception:
+        hist = getattr(ip.history_manager, "input_hist_raw", None)
+        return hist[-1] if hist else None
+
+
+# --- the form -------------------------------------------------------------------------------
+
+def check_answer(questions: list[Question], answer: Any) -> tuple[dict, list[str]]:
+    """Normalise a recorded answer. Bad parts count as unanswered and produce a message."""
+    problems = []
+    if answer is None:
+        answer = {}
+    if not isinstance(answer, dict):
+        problems.append("The recorded answer is not in the expected form; it counts as "
+                        "unanswered. Choose again and press Shift+Enter.")
+        answer = {}
+    clean = {}
+    for q in questions:
+        try:
+            clean[q.id] = q.check(answer.get(q.id))
+        except BadValue as err:
+            problems.append(f"Question “{q.prompt}”: the recorded answer could not be read "
+                            f"({err}); it counts as unanswered. Answer again and press "
+                            "Shift+Enter.")
+            clean[q.id] = q.check(None)
+    unknown = [k for k in answer if k not in {q.id for q in questions}]
+    if unknown:
+        problems.append(f"The recorded answer names unknown questions ({', '.join(map(str, unknown))}); "
+                        "they are ignored.")
+    return clean, problems
+
+
+def _compact(questions, answers: dict) -> dict:
+    """The recorded form of answers: every question id, in question order."""
+    return {q.id: answers.get(q.id) for q in questions}
+
+
+class Form:
+    """A case-formulation form: labelled questions, a status line and a text summary."""
+
+    def __init__(self, form_id, questions, recorded, shown, title=None, problems=()):
+        self.form_id = form_id
+        self.questions = questions
+        self.recorded = recorded
+        self.problems = list(problems)
+        self.status = w.HTML()
+        self._controls = []
+        children = [w.HTML(f"<h4>{html.escape(title or 'Form ' + form_id)}</h4>")]
+        for number, q in enumerate(questions, start=1):
+            rows, control = q.build(shown.get(q.id))
+            self._controls.append(control)
+            children.append(prompt_widget(number, q))
+            children.extend(rows)
+            for widget in controls_of(control):
+                widget.observe(self._update_status, names="value")
+        children.append(self.status)
+        self.box = w.VBox(children, layout=w.Layout(border="1px solid #767676", padding="8px"))
+        self._update_status()
+
+    def live(self) -> dict:
+        """The choices currently shown in the controls."""
+        return {q.id: q.read(c) for q, c in zip(self.questions, self._controls)}
+
+    def state(self) -> str:
+        """'pending' (live differs from recorded), 'recorded' or 'empty'."""
+        if self.live() != self.recorded:
+            return "pending"
+        if all(q.is_empty(self.recorded.get(q.id)) for q in self.questions):
+            return "empty"
+        return "recorded"
+
+    def _update_status(self, change=None):
+        state = self.state()
+        notes = []
+        if state == "pending":
+            notes.append(f"<b>Status: {PENDING}</b>")
+        elif state == "empty":
+            notes.append("<b>Status: nothing recorded yet.</b> Answer the questions, then press "
+                         "Shift+Enter in this cell.")
+        else:
+            notes.append("<b>Status: recorded.</b> Save the notebook (Ctrl+S) before you hand in.")
+        for q, c in zip(self.questions, self._controls):
+            warn = getattr(q, "problems", lambda v: "")(q.read(c))
+            if warn:
+                notes.append(f"Check question “{html.escape(q.prompt)}”: {warn}.")
+        notes.extend(f"Note: {html.escape(p)}" for p in self.problems)
+        self.status.value = "<br>".join(notes)
+
+    def summary(self) -> str:
+        """The recorded answers in words (shown where widgets cannot render, e.g. feedback)."""
+        lines = [f"Form {self.form_id}: {self.state()}"]
+        for number, q in enumerate(self.questions, start=1):
+            lines.append(f"  {number}. {q.prompt}\n     {q.describe(self.recorded.get(q.id))}")
+        lines.extend(f"  Note: {p}" for p in self.problems)
+        return "\n".join(lines)
+
+    @property
+    def answers(self) -> dict:
+        return dict(self.recorded)
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.box._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self.summary()
+        return bundle
+
+
+def form(form_id: str, questions: list[Question], *, answer: Any = None, title: str | None = None):
+    """Show a form; record live choices into this cell's source when the cell is re-run.
+
+    Returns the Form (its ``answers`` are what grading sees). Never raises on bad input:
+    problems are shown in the form and the affected questions count as unanswered.
+    """
+    try:
+        recorded, problems = check_answer(questions, answer)
+        recorded = _compact(questions, recorded)
+        previous = _LIVE.get(form_id)
+        shown = recorded
+        if previous is not None and [q.id for q in previous.questions] == [q.id for q in questions]:
+            live = _compact(questions, previous.live())
+            if live != recorded:
+                try:
+                    source = rewrite_answer(_current_cell_source() or "", form_id, live)
+                    get_ipython().set_next_input(source, replace=True)
+                    recorded, problems = live, []
+                except Exception as err:  # not plain Python: tell the student, keep the old answer
+                    problems.append(f"Could not record the new choices ({err}). Make sure this "
+                                    "cell contains only the form call, then press Shift+Enter.")
+                shown = live
+        result = Form(form_id, questions, recorded, shown, title=title, problems=problems)
+    except Exception as err:  # a broken form must never stop the notebook or grading
+        result = _BrokenForm(form_id, err)
+    RECORDED[form_id] = result.answers
+    if isinstance(result, Form):
+        _LIVE[form_id] = result
+    return result
+
+
+class _BrokenForm:
+    def __init__(self, form_id, err):
+        self.form_id = form_id
+        self.answers = {}
+        self.message = (f"Form {form_id} could not be shown ({type(err).__name__}: {err}). "
+                        "It counts as unanswered. Ask your instructor.")
+
+    def _repr_mimebundle_(self, **kwargs):
+        return {"text/plain": self.message, "text/html": f"<p>{html.escape(self.message)}</p>"}
+
+
+# --- before you hand in ---------------------------------------------------------------------
+
+def _saved_answers() -> dict[str, Any] | None:
+    """Answers in the notebook file as last saved, when the kernel knows the file."""
+    path = os.environ.get("JPY_SESSION_NAME")
+    if not path or not os.path.isfile(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            nb = json.load(fh)
+        found = {}
+        for cell in nb.get("cells", []):
+            if cell.get("cell_type") == "code":
+                src = "".join(cell.get("source", ""))
+                try:
+                    found.update(read_answers(src))
+                except SyntaxError:
+                    continue
+        return found
+    except Exception:
+        return None
+
+
+def handin_report() -> list[tuple[str, str]]:
+    """(form id, state in words) for every form run in this kernel."""
+    saved = _saved_answers()
+    rows = []
+    for form_id, f in _LIVE.items():
+        state = f.state()
+        if state == "recorded":
+            words = "recorded"
+            if saved is not None and saved.get(form_id) != f.recorded:
+                words = "recorded, but not saved yet — press Ctrl+S"
+        elif state == "pending":
+            words = "NOT RECORDED — changed since last run; press Shift+Enter in its cell"
+        else:
+            words = "empty — not answered yet"
+        rows.append((form_id, words))
+    return rows
+
+
+def handin_check():
+    """Print, for the whole notebook, which forms are recorded, pending or empty."""
+    rows = handin_report()
+    if not rows:
+        print("No forms have been run in this session. Run every cell (Run ▸ Run All Cells) "
+              "and check again.")
+        return
+    width = max(len(r[0]) for r in rows)
+    print("Before you hand in:")
+    for form_id, words in rows:
+        print(f"  {form_id.ljust(width)}  {words}")
+    done = sum(1 for _, words in rows if words == "recorded")
+    print(f"{done} of {len(rows)} forms recorded and saved."
+          if _saved_answers() is not None else f"{done} of {len(rows)} forms recorded.")

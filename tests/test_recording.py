@@ -1,0 +1,225 @@
+"""Recording: the form writes the live choices into its own cell's source as a literal."""
+
+import ast
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from ipt_helpers import Multi, Order, Single, Sort, Text, options
+from ipt_helpers import recording
+from ipt_helpers.recording import (PENDING, RECORDED, form, handin_report, read_answers,
+                                   rewrite_answer, to_literal)
+
+QUESTIONS = [
+    Single("area", "Which problem area?", options("problem_area")),
+    Multi("clues", "Which clues?", [("Death", "death"), ("Move", "move"), ("Job", "job")]),
+    Order("steps", "Order the steps.", [("Inventory", "inv"), ("Focus", "focus"), ("Contract", "contract")]),
+    Sort("rings", "Place the people.", items=["Ana", "Ben"], categories=options("ring")),
+    Sort("quality", "Mark the relationships.", items=["Ana", "Ben"],
+         categories=options("quality"), multiple=True),
+    Text("why", "Why?"),
+]
+CELL = 'form("f1", QUESTIONS, answer=None)'
+
+
+class FakeShell:
+    """Stands in for the kernel: knows the running cell's source, captures set_next_input."""
+
+    def __init__(self, source):
+        self.source = source
+        self.next_inputs = []
+        self.kernel = self
+
+    def get_parent(self):
+        return {"content": {"code": self.source}}
+
+    def set_next_input(self, text, replace=False):
+        assert replace, "the form must replace its own cell, not add a new one"
+        self.next_inputs.append(text)
+
+
+@pytest.fixture(autouse=True)
+def fresh_kernel(monkeypatch):
+    RECORDED.clear()
+    recording._LIVE.clear()
+    shell = FakeShell(CELL)
+    monkeypatch.setattr(recording, "get_ipython", lambda: shell)
+    return shell
+
+
+def run_cell(shell, source):
+    """Execute a form cell as the kernel would, then apply the front end's rewrite."""
+    shell.source = source
+    shell.next_inputs.clear()
+    result = eval(compile(source, "<cell>", "eval"), {"form": form, "QUESTIONS": QUESTIONS})
+    new_source = shell.next_inputs[-1] if shell.next_inputs else source
+    return result, new_source
+
+
+def set_controls(f, answer):
+    """Click the widgets: put `answer` into the live controls of form `f`."""
+    for q, control in zip(f.questions, f._controls):
+        value = answer.get(q.id)
+        if isinstance(q, Multi):
+            for (_, key), box in zip(q.options, control):
+                box.value = key in value
+        elif isinstance(q, Order):
+            for drop, v in zip(control, value):
+                drop.value = v
+        elif isinstance(q, Sort):
+            for (_, item), c in zip(q.items, control):
+                if q.multiple:
+                    for (_, cat), box in zip(q.categories, c):
+                        box.value = cat in value[item]
+                else:
+                    c.value = value[item]
+        else:
+            control.value = value
+
+
+ANSWER = {
+    "area": "role_transition",
+    "clues": ["death", "job"],
+    "steps": ["inv", "focus", "contract"],
+    "rings": {"Ana": "inner", "Ben": "outer"},
+    "quality": {"Ana": ["supportive"], "Ben": ["conflictual", "changed_near_onset"]},
+    "why": 'He said "I\'m useless" — <b>not</b> code.\nSecond line.',
+}
+
+
+def test_rerun_records_live_choices_into_the_cell_source(fresh_kernel):
+    f, source = run_cell(fresh_kernel, CELL)
+    assert source == CELL and f.state() == "empty"
+    set_controls(f, ANSWER)
+    assert f.state() == "pending" and PENDING in f.status.value
+    f2, source = run_cell(fresh_kernel, source)
+    assert read_answers(source)["f1"] == ANSWER
+    assert f2.state() == "recorded" and RECORDED["f1"] == ANSWER
+    # a third run with nothing changed does not touch the source again
+    _, again = run_cell(fresh_kernel, source)
+    assert again == source and not fresh_kernel.next_inputs
+
+
+def test_form_is_rebuilt_from_the_literal_after_a_restart(fresh_kernel):
+    f, source = run_cell(fresh_kernel, CELL)
+    set_controls(f, ANSWER)
+    _, source = run_cell(fresh_kernel, source)
+    RECORDED.clear()
+    recording._LIVE.clear()  # kernel restart
+    f3, same = run_cell(fresh_kernel, source)
+    assert same == source and f3.live() == ANSWER and f3.state() == "recorded"
+    assert "Form f1: recorded" in f3._repr_mimebundle_()["text/plain"]
+
+
+def test_rewrite_keeps_the_rest_of_the_cell():
+    src = '# a comment\nx = 1\nform("a", Q,\n     answer={"q": "old"},  # keep me\n     title="T")\n'
+    out = rewrite_answer(src, "a", {"q": "new"})
+    assert out == src.replace("{\"q\": \"old\"}", "{'q': 'new'}")
+    assert rewrite_answer('form("a", Q)', "a", {"q": 1}) == "form(\"a\", Q, answer={'q': 1})"
+
+
+def test_rewrite_refuses_a_cell_without_that_form():
+    with pytest.raises(ValueError):
+        rewrite_answer('form("other", Q, answer=None)', "a", {})
+
+
+@pytest.mark.parametrize("bad", [
+    "not a dict", {"area": "banana"}, {"clues": "death"}, {"steps": ["inv"]},
+    {"rings": {"Zed": "inner"}}, {"quality": {"Ana": "supportive"}}, {"why": 42}, {"nope": 1},
+])
+def test_malformed_recorded_value_is_reported_and_counts_as_unanswered(fresh_kernel, bad):
+    cell = f"form(\"f1\", QUESTIONS, answer={bad!r})"
+    f, _ = run_cell(fresh_kernel, cell)
+    text = f._repr_mimebundle_()["text/plain"]
+    assert "Note:" in text
+    assert "Note:" in f.status.value
+    for q in QUESTIONS:
+        if isinstance(bad, dict) and q.id in bad:
+            assert q.is_empty(RECORDED["f1"][q.id])
+
+
+def test_a_cell_that_is_not_plain_python_keeps_the_old_answer_and_says_so(fresh_kernel):
+    f, _ = run_cell(fresh_kernel, CELL)
+    set_controls(f, ANSWER)
+    fresh_kernel.source = "%%time\n" + CELL
+    fresh_kernel.next_inputs.clear()
+    f2 = form("f1", QUESTIONS, answer=None)
+    assert not fresh_kernel.next_inputs
+    assert "Could not record" in f2.status.value
+    assert f2.state() == "pending"
+
+
+class ExplodingQuestion(Single):
+    def build(self, value):
+        raise RuntimeError("boom")
+
+
+def test_a_broken_form_definition_never_raises():
+    f = form("broken", [ExplodingQuestion("q", "Q", options=["a"])], answer=None)
+    assert "could not be shown" in f._repr_mimebundle_()["text/plain"]
+    assert RECORDED["broken"] == {}
+
+
+def test_handin_report_lists_recorded_pending_and_empty(fresh_kernel):
+    a, src_a = run_cell(fresh_kernel, 'form("a", QUESTIONS, answer=None)')
+    run_cell(fresh_kernel, 'form("b", QUESTIONS, answer=None)')
+    c, _ = run_cell(fresh_kernel, 'form("c", QUESTIONS, answer=None)')
+    set_controls(a, ANSWER)
+    run_cell(fresh_kernel, src_a)
+    set_controls(c, ANSWER)
+    report = dict(handin_report())
+    assert report["a"] == "recorded"
+    assert report["b"].startswith("empty")
+    assert report["c"].startswith("NOT RECORDED")
+
+
+# --- property: any answer the widgets can produce survives literal -> source -> re-run -----
+
+names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=8)
+
+
+@st.composite
+def question_and_answer(draw):
+    keys = draw(st.lists(names, min_size=2, max_size=5, unique=True))
+    opts = [(f"label {k}", k) for k in keys]
+    kind = draw(st.sampled_from(["single", "multi", "order", "sort", "tags", "text"]))
+    if kind == "single":
+        return Single("q", "?", opts), {"q": draw(st.sampled_from(keys + [None]))}
+    if kind == "multi":
+        return Multi("q", "?", opts), {"q": [k for k in keys if draw(st.booleans())]}
+    if kind == "order":
+        perm = draw(st.permutations(keys))
+        return Order("q", "?", opts), {"q": [draw(st.sampled_from([k, None])) for k in perm]}
+    cats = [("Inner", "inner"), ("Outer", "outer")]
+    if kind == "sort":
+        return (Sort("q", "?", items=opts, categories=cats),
+                {"q": {k: draw(st.sampled_from(["inner", "outer", None])) for k in keys}})
+    if kind == "tags":
+        return (Sort("q", "?", items=opts, categories=cats, multiple=True),
+                {"q": {k: [c for _, c in cats if draw(st.booleans())] for k in keys}})
+    return Text("q", "?"), {"q": draw(st.text(max_size=40))}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(question_and_answer())
+def test_any_widget_answer_survives_literal_source_and_rerun(fresh_kernel, qa):
+    question, answer = qa
+    RECORDED.clear()
+    recording._LIVE.clear()
+    ns = {"form": form, "QS": [question]}
+    cell = 'form("p", QS, answer=None)'
+    fresh_kernel.source = cell
+    f = eval(cell, ns)
+    set_controls(f, answer)
+    live = f.live()
+    assert live == answer
+    fresh_kernel.next_inputs.clear()
+    eval(cell, ns)  # Shift+Enter: records into the source
+    recorded_source = fresh_kernel.next_inputs[-1] if fresh_kernel.next_inputs else cell
+    assert ast.literal_eval(to_literal(live)) == live
+    RECORDED.clear()
+    recording._LIVE.clear()  # headless re-execution, e.g. nbgrader autograde
+    fresh_kernel.source = recorded_source
+    rebuilt = eval(recorded_source, ns)
+    assert RECORDED["p"] == answer
+    assert rebuilt.live() == answer

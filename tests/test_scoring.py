@@ -1,0 +1,121 @@
+"""Scoring: partial credit, several defensible answers, order-sensitive items, no crashes."""
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ipt_helpers.recording import RECORDED
+from ipt_helpers.scoring import grade, score
+
+RUBRIC = {
+    "focus": {"points": 2, "accept": {"grief": 1, "role_transition": 0.5},
+              "feedback": {"role_dispute": "No conflict is described."},
+              "explain": "The onset followed a death."},
+    "clues": {"points": 2, "correct": ["death", "withdrawal"], "neutral": ["sleep"]},
+    "steps": {"points": 3, "order": ["a", "b", "c", "d"]},
+    "rings": {"points": 2, "placement": {"Ana": "inner", "Ben": ["middle", "outer"]}},
+    "quality": {"points": 2, "tags": {"Ana": ["supportive"], "Ben": ["conflictual", "changed_near_onset"]}},
+}
+PERFECT = {
+    "focus": "grief", "clues": ["death", "withdrawal"], "steps": ["a", "b", "c", "d"],
+    "rings": {"Ana": "inner", "Ben": "outer"},
+    "quality": {"Ana": ["supportive"], "Ben": ["conflictual", "changed_near_onset"]},
+}
+
+
+def test_perfect_answer_earns_every_point():
+    total, lines = grade(PERFECT, RUBRIC)
+    assert total == 11
+    assert all(line.startswith("[Correct]") for line in lines if line.startswith("["))
+
+
+def test_blank_answer_earns_nothing_and_says_not_answered():
+    total, lines = grade({}, RUBRIC)
+    assert total == 0
+    assert sum("[Not answered]" in line for line in lines) == 5
+
+
+def test_second_defensible_answer_earns_its_fraction():
+    total, lines = grade({"focus": "role_transition"}, {"focus": RUBRIC["focus"]})
+    assert total == 1.0
+    assert "[Partly correct] focus: 1 of 2 points" in lines
+    assert any("Why: The onset followed a death." in line for line in lines)
+
+
+def test_feedback_for_the_chosen_option_is_printed():
+    _, lines = grade({"focus": "role_dispute"}, {"focus": RUBRIC["focus"]})
+    assert "    No conflict is described." in lines
+    assert lines[0].startswith("[Not correct]")
+
+
+def test_multi_choice_wrong_ticks_cost_and_neutral_ticks_do_not():
+    rule = {"clues": RUBRIC["clues"]}
+    assert grade({"clues": ["death"]}, rule)[0] == 1.0
+    assert grade({"clues": ["death", "sleep"]}, rule)[0] == 1.0
+    assert grade({"clues": ["death", "job"]}, rule)[0] == 0.0
+    assert grade({"clues": ["death", "withdrawal", "job"]}, rule)[0] == 1.0
+
+
+def test_near_correct_order_earns_more_than_a_reversed_one():
+    rule = {"steps": RUBRIC["steps"]}
+    swapped = grade({"steps": ["a", "c", "b", "d"]}, rule)[0]
+    reversed_ = grade({"steps": ["d", "c", "b", "a"]}, rule)[0]
+    assert swapped == 2.5  # 5 of 6 pairs in order
+    assert reversed_ == 0.0
+    assert grade({"steps": ["a", "b", None, None]}, rule)[0] == 0.5  # 1 of 6 pairs
+
+
+def test_order_accepts_alternative_sequences():
+    rule = {"steps": {"points": 1, "order": [["a", "b", "c"], ["b", "a", "c"]]}}
+    assert grade({"steps": ["b", "a", "c"]}, rule)[0] == 1.0
+
+
+def test_duplicate_items_in_an_order_do_not_earn_extra():
+    rule = {"steps": {"points": 1, "order": ["a", "b", "c"]}}
+    assert grade({"steps": ["a", "a", "a"]}, rule)[0] == 0.0
+
+
+def test_placement_with_several_accepted_rings():
+    rule = {"rings": RUBRIC["rings"]}
+    assert grade({"rings": {"Ana": "inner", "Ben": "middle"}}, rule)[0] == 2.0
+    assert grade({"rings": {"Ana": "outer", "Ben": "middle"}}, rule)[0] == 1.0
+
+
+def test_tags_penalise_wrong_ticks():
+    rule = {"quality": RUBRIC["quality"]}
+    assert grade({"quality": {"Ana": ["supportive"], "Ben": []}}, rule)[0] == pytest.approx(0.67)
+    assert grade({"quality": {"Ana": ["supportive", "conflictual"], "Ben": []}}, rule)[0] == 0.0
+
+
+def test_score_reads_the_recorded_form_and_prints_to_stdout_only(capsys):
+    RECORDED["demo"] = {"focus": "grief"}
+    points = score("demo", {"focus": RUBRIC["focus"]})
+    out, err = capsys.readouterr()
+    assert points == 2.0 and err == ""
+    assert "Form demo: 2 of 2 points" in out
+
+
+def test_score_of_a_missing_form_is_zero_with_a_message(capsys):
+    RECORDED.pop("never-run", None)
+    assert score("never-run", RUBRIC) == 0.0
+    assert "no recorded answers" in capsys.readouterr().out
+
+
+def test_a_rubric_rule_must_name_one_kind():
+    with pytest.raises(ValueError):
+        from ipt_helpers.scoring import rule_kind
+        rule_kind({"points": 1})
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted(RUBRIC) + ["other"]), json_values) | json_values)
+def test_scoring_never_raises_and_stays_within_the_points(answers):
+    total, lines = grade(answers, RUBRIC)
+    assert 0 <= total <= 11
+    assert len([line for line in lines if line.startswith("[")]) == len(RUBRIC)
