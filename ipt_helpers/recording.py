@@ -22,6 +22,7 @@ import html
 import json
 import os
 import pprint
+import re
 from typing import Any
 
 import ipywidgets as w
@@ -111,6 +112,11 @@ def _current_cell_source() -> str | None:
 
 # --- the form -------------------------------------------------------------------------------
 
+def css_name(key: str) -> str:
+    """A CSS class fragment for a form or question id (used by browser tests and styles)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", str(key))
+
+
 def check_answer(questions: list[Question], answer: Any) -> tuple[dict, list[str]]:
     """Normalise a recorded answer. Bad parts count as unanswered and produce a message."""
     problems = []
@@ -155,12 +161,17 @@ class Form:
         for number, q in enumerate(questions, start=1):
             rows, control = q.build(shown.get(q.id))
             self._controls.append(control)
-            children.append(prompt_widget(number, q))
-            children.extend(rows)
+            block = w.VBox([prompt_widget(number, q)] + rows)
+            block.add_class("ipt-question")
+            block.add_class(f"ipt-q-{css_name(q.id)}")
+            children.append(block)
             for widget in controls_of(control):
                 widget.observe(self._update_status, names="value")
+        self.status.add_class("ipt-status")
         children.append(self.status)
         self.box = w.VBox(children, layout=w.Layout(border="1px solid #767676", padding="8px"))
+        self.box.add_class("ipt-form")
+        self.box.add_class(f"ipt-form-{css_name(form_id)}")
         self._update_status()
 
     def live(self) -> dict:

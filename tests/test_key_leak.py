@@ -1,0 +1,109 @@
+"""Keys stay with instructors: nothing a student receives holds instructor-only material.
+
+Checked: the student (release) notebooks, every page of the built HTML book, and every file
+of the built ipt_helpers wheel.
+"""
+
+import re
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ASSIGNMENTS, ROOT, run
+from submissions import form_answers
+
+MARKERS = ["BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "BEGIN MARK SCHEME",
+           "Mark scheme (", "Model answer", "from ipt_helpers.scoring import score"]
+
+
+def instructor_lines(nb) -> set[str]:
+    """Distinctive lines of hidden tests and solution regions (model answers, mark schemes)."""
+    lines = set()
+    for cell in nb.cells:
+        inside = False
+        for line in cell.source.splitlines():
+            if re.search(r"BEGIN (HIDDEN TESTS|SOLUTION|MARK SCHEME)", line):
+                inside = True
+            elif re.search(r"END (HIDDEN TESTS|SOLUTION|MARK SCHEME)", line):
+                inside = False
+            elif inside and len(line.strip()) >= 30:
+                lines.add(line.strip())
+    return lines
+
+
+def keys():
+    found = set()
+    for path in (ROOT / "exercises" / "source").glob("*/*.ipynb"):
+        found |= instructor_lines(nbformat.read(path, as_version=4))
+    assert found, "the source notebooks hold hidden tests and mark schemes"
+    return found
+
+
+def leaks(text: str, secret_lines: set[str]) -> list[str]:
+    hits = [m for m in MARKERS if m in text]
+    hits += [line for line in secret_lines if line in text]
+    return hits
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory):
+    import shutil
+    root = tmp_path_factory.mktemp("course")
+    shutil.copy(ROOT / "exercises" / "nbgrader_config.py", root)
+    shutil.copytree(ROOT / "exercises" / "source", root / "source")
+    for assignment in ASSIGNMENTS:
+        run(["nbgrader", "generate_assignment", assignment, "--force"], cwd=root)
+    return sorted((root / "release").glob("*/*.ipynb"))
+
+
+@pytest.mark.slow
+def test_release_notebooks_hold_no_key(releases):
+    secret = keys()
+    assert len(releases) == len(list((ROOT / "exercises" / "source").glob("*/*.ipynb")))
+    for path in releases:
+        text = path.read_text()
+        assert not leaks(text, secret), path
+        nb = nbformat.read(path, as_version=4)
+        assert all(v is None for v in form_answers(nb).values()), f"{path}: form answers left"
+        assert "widgets" not in nb.metadata
+
+
+def test_built_book_holds_no_key():
+    html_dir = ROOT / "_build" / "html"
+    pages = list(html_dir.rglob("*.html"))
+    assert pages, "build the book first (make book); make test does"
+    secret = keys()
+    for page in pages:
+        assert not leaks(page.read_text(errors="replace"), secret), page
+
+
+@pytest.mark.slow
+def test_wheel_holds_no_key(tmp_path):
+    import shutil
+    src = tmp_path / "src"  # build from a copy so the repo is never dirtied
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src)
+    shutil.copytree(ROOT / "ipt_helpers", src / "ipt_helpers",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    run(["python", "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", tmp_path, src],
+        cwd=tmp_path)
+    wheel = next(tmp_path.glob("ipt_helpers-*.whl"))
+    secret = keys()
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        assert any(n.endswith("scoring.py") for n in names)
+        assert not [n for n in names if n.endswith(".ipynb")]
+        for name in names:
+            assert not leaks(zf.read(name).decode("utf-8", "replace"), secret), name
+
+
+def test_the_leak_check_finds_a_planted_key():
+    """The checks above would fail if a key slipped through."""
+    nb = nbformat.read(next((ROOT / "exercises" / "source").glob("*/*.ipynb")), as_version=4)
+    secret = instructor_lines(nb)
+    some_line = sorted(secret)[0]
+    assert leaks(f"<p>{some_line}</p>", secret)
+    assert leaks("### BEGIN HIDDEN TESTS", set())

@@ -1,0 +1,30 @@
+"""The course's nbgrader_config.py loads cleanly and adds each project step exactly once.
+
+nbgrader logs (and ignores) an exception in the config file: a broken config would silently
+release the instructor's answers, so this is checked directly.
+"""
+
+from traitlets.config.loader import PyFileConfigLoader
+
+from conftest import COURSE
+
+
+def load_twice():
+    """As nbgrader does when the working directory is the course root."""
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(COURSE)).load_config()
+    config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(COURSE)).load_config())
+    return config
+
+
+def test_student_versions_clear_form_answers_once():
+    steps = load_twice().GenerateAssignment.preprocessors
+    names = [s if isinstance(s, str) else s.__name__ for s in steps]
+    assert names.count("ipt_helpers.student_version.ClearFormAnswers") == 1
+    assert "ClearHiddenTests" in names and "ClearSolutions" in names
+
+
+def test_feedback_escapes_student_html_once():
+    steps = load_twice().GenerateFeedback.preprocessors
+    names = [s if isinstance(s, str) else s.__name__ for s in steps]
+    assert names.count("ipt_helpers.feedback.EscapeStudentHTML") == 1
+    assert "GetGrades" in names
