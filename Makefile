@@ -21,6 +21,20 @@ $(STAMP): pyproject.toml constraints.txt
 	$(VENV)/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# A second, minimal environment for the kernels of `ipt-course grade` when it runs as root:
+# each kernel then runs as its own unprivileged user, who cannot read a Python under /root
+# (pyenv's), so this one is made from Debian's python3.11 when that exists.
+KVENV   := .venv-kernel
+KSTAMP  := $(KVENV)/.installed
+SYSPY   := /usr/bin/python3.11
+export IPT_SANDBOX_PYTHON := $(if $(wildcard $(SYSPY)),$(abspath $(KVENV))/bin/python,)
+$(KSTAMP): pyproject.toml constraints.txt
+	@if [ -x $(SYSPY) ]; then \
+	  test -x $(KVENV)/bin/python || $(SYSPY) -m venv $(KVENV); \
+	  $(KVENV)/bin/python -m pip install -q -c constraints.txt ipykernel ipywidgets matplotlib nbformat && \
+	  $(KVENV)/bin/python -m pip install -q --no-deps -e . && touch $(KSTAMP); \
+	else echo "no $(SYSPY): grading as root will run kernels as root (see README)"; mkdir -p $(KVENV); touch $(KSTAMP); fi
+
 # Debian packages the browser tests need (CI runs as root on a fresh machine).
 system-deps:
 	@command -v chromium >/dev/null || { \
@@ -37,7 +51,7 @@ release: $(STAMP)
 	cd exercises && for a in source/*/; do \
 	  nbgrader generate_assignment "$$(basename $$a)" --force --log-level=WARN || exit 1; done
 
-test: $(STAMP) system-deps book
+test: $(STAMP) $(KSTAMP) system-deps book
 	python -m pytest
 
 serve: $(STAMP)

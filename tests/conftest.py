@@ -1,3 +1,4 @@
+import json
 import os
 import shutil
 import subprocess
@@ -33,3 +34,33 @@ def course(tmp_path):
     shutil.copytree(COURSE / "source", root / "source",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     return root
+
+# `make test` exports this; set it too when pytest is run by hand.
+if (ROOT / ".venv-kernel" / "bin" / "python").exists():
+    os.environ.setdefault("IPT_SANDBOX_PYTHON", str(ROOT / ".venv-kernel" / "bin" / "python"))
+
+
+def make_submissions(course, assignment, kinds, extra_cells=None):
+    """Release ``assignment`` in ``course`` and file one submission per kind:
+    "perfect" (the instructor's answers), "blank", "partial" (the fixture). ``extra_cells``
+    maps a student name to (base kind, code of a cell the student added at the end)."""
+    import nbformat
+    from submissions import form_answers, partial_case, with_answers
+
+    run(["nbgrader", "generate_assignment", assignment, "--force"], cwd=course)
+    src = next((course / "source" / assignment).glob("*.ipynb"))
+    release = nbformat.read(course / "release" / assignment / src.name, as_version=4)
+    key = form_answers(nbformat.read(src, as_version=4))
+    case = partial_case(assignment)
+    versions = {"perfect": with_answers(release, key), "blank": release,
+                "partial": with_answers(release, {**key, **case["answers"]})}
+    plan = {k: (k, None) for k in kinds}
+    plan.update(extra_cells or {})
+    for student, (base, code) in plan.items():
+        nb = nbformat.from_dict(json.loads(json.dumps(versions[base])))
+        if code:
+            nb.cells.append(nbformat.v4.new_code_cell(code))
+        target = course / "submitted" / student / assignment / src.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, target)
+    return src.stem

@@ -3,6 +3,7 @@ typing only; the saved .ipynb alone carries the answers; nbgrader grades it as t
 """
 
 import shutil
+import time
 
 import nbformat
 import pytest
@@ -114,10 +115,20 @@ def student_pass(browser, tmp_path, release_nb, nb_name, questions, answers):
         page.wait_for_function(
             "() => [...document.querySelectorAll('.ipt-status')].every("
             "s => !s.textContent.includes('Not recorded'))", timeout=60_000)
+        # the front end applies each rewrite when its cell's reply arrives: wait for all
+        page.wait_for_function(
+            "() => Array.from(window.jupyterapp.shell.currentWidget.content.model.cells)"
+            ".map(c => c.sharedModel.getSource()).filter(s => s.includes('form('))"
+            ".every(s => !s.includes('answer=None'))", timeout=60_000)
         command(page, "docmanager:save")
-        page.wait_for_timeout(1500)
-        saved = nbformat.read(home / nb_name, as_version=4)
-        assert form_answers(saved) == normalised(questions, answers), "the saved file carries every answer"
+        expected = normalised(questions, answers)
+        deadline = time.monotonic() + 30
+        while True:
+            saved = nbformat.read(home / nb_name, as_version=4)
+            if form_answers(saved) == expected or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert form_answers(saved) == expected, "the saved file carries every answer"
 
         # restart the kernel: the forms come back filled from the recorded literals
         command(page, "notebook:restart-run-all")

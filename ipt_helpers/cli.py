@@ -1,0 +1,217 @@
+"""ipt-course: the instructor's command line over an nbgrader course directory.
+
+    ipt-course release [ASSIGNMENT ...]     student versions (+ a zip each for an LMS)
+    ipt-course collect ASSIGNMENT ZIP       submissions exported from an LMS -> submitted/
+    ipt-course grade ASSIGNMENT             parallel autograde on Dask workers
+    ipt-course feedback ASSIGNMENT          feedback HTML for each graded student
+    ipt-course export [--to FILE]           grades as CSV
+    ipt-course report ASSIGNMENT            class analytics (HTML + PNG figures)
+
+Every command takes --course DIR (default: the current folder). Problems are reported in
+words with a non-zero exit; nothing existing is overwritten without --force.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import zipfile
+from pathlib import Path
+
+from .course import Course, CourseError
+
+
+def _release(course: Course, args) -> int:
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+
+    assignments = args.assignments or course.assignments()
+    for a in assignments:
+        course.check_assignment(a)
+    for a in assignments:
+        out = course.root / "release" / a
+        if out.exists() and not args.force:
+            raise CourseError(f"{out} exists; use --force to make it again")
+        config = course.config()
+        coursedir = CourseDirectory(config=config)
+        coursedir.root = str(course.root)
+        coursedir.assignment_id = a
+        converter = GenerateAssignment(coursedir=coursedir, config=config)
+        converter.force = True
+        with course.inside():
+            converter.start()
+        archive = course.root / "release" / f"{a}.zip"
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+            for f in sorted(out.rglob("*")):
+                if f.is_file():
+                    zf.write(f, f"{a}/{f.relative_to(out)}")
+        print(f"released {a}: {out} and {archive}")
+    return 0
+
+
+def _grade(course: Course, args) -> int:
+    from dask.distributed import Client, LocalCluster
+
+    from .grading import grade, open_to_others, sandbox_python
+
+    course.check_assignment(args.assignment)
+    python, note = sandbox_python(args.sandbox_python)
+    print(f"isolation: {note}")
+    if python and open_to_others(course.root):
+        course.root.chmod(course.root.stat().st_mode & ~0o077)
+        print(f"made {course.root} private to its owner (chmod go-rwx), so that student code "
+              "cannot read the keys or the gradebook")
+    odd = [p.name for p in (course.root / "submitted").glob("*")
+           if (p / args.assignment).is_dir() and p.name not in course.submitted_students(args.assignment)]
+    total = [0]
+
+    def progress(key, outcome):
+        total[0] += 1
+        state = "error: " + outcome["error"] if "error" in outcome else "executed"
+        print(f"[{total[0]}] {key[0]} / {key[1]}: {state}", file=sys.stderr, flush=True)
+
+    if args.scheduler:
+        client = Client(args.scheduler)
+    else:
+        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=args.threads,
+                               processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        report = grade(course, args.assignment, client=client, students=args.student or None,
+                       force=args.force, notebook_timeout=args.timeout, progress=progress,
+                       python=python)
+    finally:
+        client.close()
+        if not args.scheduler:
+            cluster.close()
+    for student in report.skipped:
+        print(f"skipped {student}: already graded (use --force to grade again)")
+    for (student, notebook), message in sorted(report.failed.items()):
+        print(f"FAILED {student} / {notebook}: {message}")
+    for name in odd:
+        print(f"IGNORED submitted/{name}: not a usable student id (letters, digits, . _ @ - only)")
+    n = len(report.graded)
+    print(f"graded {n} notebook(s) in {report.seconds:.1f} s"
+          + (f" ({report.seconds / n:.2f} s per notebook)" if n else ""))
+    return 1 if report.failed or odd else 0
+
+
+def _feedback(course: Course, args) -> int:
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.coursedir import CourseDirectory
+
+    course.check_assignment(args.assignment)
+    graded = sorted(p.name for p in (course.root / "autograded").glob("*")
+                    if (p / args.assignment).is_dir())
+    if not graded:
+        raise CourseError(f"nothing graded for {args.assignment} yet: run `ipt-course grade` first")
+    config = course.config()
+    config.HTMLExporter.template_name = "feedback"
+    for student in graded:
+        out = course.root / "feedback" / student / args.assignment
+        if out.exists() and not args.force:
+            print(f"skipped {student}: feedback exists (use --force to make it again)")
+            continue
+        coursedir = CourseDirectory(config=config)
+        coursedir.root = str(course.root)
+        coursedir.assignment_id = args.assignment
+        coursedir.student_id = student
+        converter = GenerateFeedback(coursedir=coursedir, config=config)
+        converter.force = True
+        with course.inside():
+            converter.start()
+        print(f"feedback for {student}: {out}")
+    return 0
+
+
+def _export(course: Course, args) -> int:
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
+    target = Path(args.to).resolve() if args.to else course.root / "grades.csv"
+    if target.exists() and not args.force:
+        raise CourseError(f"{target} exists; use --force to overwrite it")
+    if not (course.root / "gradebook.db").exists() and course.db_url.startswith("sqlite"):
+        raise CourseError("no gradebook yet: release and grade an assignment first")
+    plugin = CsvExportPlugin(config=course.config())
+    plugin.to = str(target)
+    with Gradebook(course.db_url) as gb:
+        plugin.export(gb)
+    print(f"grades written to {target}")
+    return 0
+
+
+def _collect(course: Course, args) -> int:
+    from .collect import collect
+    return collect(course, args.assignment, Path(args.zip), force=args.force)
+
+
+def _report(course: Course, args) -> int:
+    from .report import write_report
+    out = write_report(course, args.assignment, Path(args.out) if args.out else None)
+    print(f"report: {out}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ipt-course", description=__doc__.split("\n\n")[0])
+    p.add_argument("--course", default=".", help="the nbgrader course directory (default: .)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("release", help="make student versions and a zip per assignment")
+    r.add_argument("assignments", nargs="*", help="assignment ids (default: all in source/)")
+    r.add_argument("--force", action="store_true", help="replace existing student versions")
+    r.set_defaults(run=_release)
+
+    c = sub.add_parser("collect", help="file an LMS zip of submissions into submitted/")
+    c.add_argument("assignment")
+    c.add_argument("zip", help="the zip file downloaded from the LMS")
+    c.add_argument("--force", action="store_true", help="replace existing submissions")
+    c.set_defaults(run=_collect)
+
+    g = sub.add_parser("grade", help="autograde all submissions in parallel (Dask)")
+    g.add_argument("assignment")
+    g.add_argument("--workers", type=int, default=None,
+                   help="worker processes on this machine (default: one per core)")
+    g.add_argument("--threads", type=int, default=2,
+                   help="notebooks executed at once per worker (default: 2)")
+    g.add_argument("--scheduler", default=None,
+                   help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    g.add_argument("--timeout", type=float, default=300.0,
+                   help="seconds one notebook may run before it is stopped (default: 300)")
+    g.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    g.add_argument("--force", action="store_true", help="grade again students already graded")
+    g.add_argument("--sandbox-python", default=None,
+                   help="Python (readable by all users) for kernels run as unprivileged users "
+                        "when grading as root (default: $IPT_SANDBOX_PYTHON)")
+    g.set_defaults(run=_grade)
+
+    f = sub.add_parser("feedback", help="feedback HTML for every graded student")
+    f.add_argument("assignment")
+    f.add_argument("--force", action="store_true", help="replace existing feedback")
+    f.set_defaults(run=_feedback)
+
+    e = sub.add_parser("export", help="write all grades to a CSV file")
+    e.add_argument("--to", default=None, help="output file (default: COURSE/grades.csv)")
+    e.add_argument("--force", action="store_true", help="overwrite an existing file")
+    e.set_defaults(run=_export)
+
+    a = sub.add_parser("report", help="class analytics for one assignment (HTML + PNG)")
+    a.add_argument("assignment")
+    a.add_argument("--out", default=None, help="output folder (default: COURSE/reports/ASSIGNMENT)")
+    a.set_defaults(run=_report)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        course = Course.open(args.course)
+        return args.run(course, args)
+    except CourseError as err:
+        print(f"ipt-course: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""An nbgrader course directory as the instructor's command line sees it.
+
+Finds the course root (the folder with nbgrader_config.py), lists assignments and students,
+checks names, and runs nbgrader's own apps in-process with the course's configuration.
+Every problem is a CourseError with a message for the instructor.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$")
+
+
+class CourseError(Exception):
+    """A problem the instructor can fix; the message says how."""
+
+
+@dataclass
+class Course:
+    root: Path
+
+    @classmethod
+    def open(cls, path: str | os.PathLike | None = None) -> "Course":
+        root = Path(path or ".").resolve()
+        if not root.is_dir():
+            raise CourseError(f"course directory {root} does not exist")
+        if not (root / "nbgrader_config.py").is_file():
+            raise CourseError(f"{root} is not an nbgrader course directory (no nbgrader_config.py)")
+        return cls(root)
+
+    # --- configuration ----------------------------------------------------------------------
+
+    def config(self, **overrides) -> Config:
+        """The course's nbgrader configuration, with the course root fixed to this folder."""
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        config.CourseDirectory.root = str(self.root)
+        for key, value in overrides.items():
+            section, name = key.split(".")
+            setattr(config[section], name, value)
+        return config
+
+    @property
+    def db_url(self) -> str:
+        config = self.config()
+        url = config.CourseDirectory.get("db_url")
+        return url if isinstance(url, str) else f"sqlite:///{self.root / 'gradebook.db'}"
+
+    # --- names ------------------------------------------------------------------------------
+
+    def assignments(self) -> list[str]:
+        source = self.root / "source"
+        return sorted(p.name for p in source.iterdir() if p.is_dir()) if source.is_dir() else []
+
+    def check_assignment(self, assignment: str) -> str:
+        if assignment not in self.assignments():
+            known = ", ".join(self.assignments()) or "none"
+            raise CourseError(f"unknown assignment {assignment!r} (known: {known})")
+        return assignment
+
+    def notebooks(self, assignment: str) -> list[str]:
+        folder = self.root / "source" / self.check_assignment(assignment)
+        return sorted(p.stem for p in folder.glob("*.ipynb"))
+
+    @staticmethod
+    def check_student_id(student: str) -> str:
+        if not STUDENT_ID.match(student or ""):
+            raise CourseError(
+                f"student id {student!r} is not usable: use letters, digits and . _ @ - only "
+                "(no spaces, slashes or leading dots)")
+        return student
+
+    def submitted_students(self, assignment: str) -> list[str]:
+        folder = self.root / "submitted"
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir()
+                      if (p / assignment).is_dir() and STUDENT_ID.match(p.name))
+
+    # --- running nbgrader -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def inside(self):
+        """Work from the course root, as nbgrader expects."""
+        here = os.getcwd()
+        os.chdir(self.root)
+        try:
+            yield
+        finally:
+            os.chdir(here)
+
+    def run_app(self, app_class, argv: list[str], **overrides) -> None:
+        """Run an nbgrader app (e.g. GenerateAssignmentApp) in this process."""
+        with self.inside():
+            app = app_class(config=self.config(**overrides))
+            app.initialize(argv)
+            app.config.CourseDirectory.root = str(self.root)
+            try:
+                app.start()
+            except SystemExit as stop:
+                if stop.code not in (0, None):
+                    raise CourseError(f"nbgrader {app_class.name} failed; see the messages above")

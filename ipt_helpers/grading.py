@@ -1,0 +1,363 @@
+"""Parallel autograding: nbgrader's own grading steps, with notebook execution on Dask workers.
+
+nbgrader's ``Autograde`` converter runs twice in the coordinating process:
+
+1. *dispatch*: its sanitising steps (clear outputs, restore locked and test cells from the
+   gradebook, …), then ``Dispatch``, which sends each sanitised notebook, as bytes, to a Dask
+   worker and moves on;
+2. *collect*: the same converter again with its usual steps, except that ``Execute`` is
+   replaced by ``Collect``, which waits for the worker's executed notebook (checking that it
+   was made from exactly this sanitised notebook). Scoring, late penalties and the gradebook
+   are nbgrader's own, written by this process only.
+
+A worker executes a notebook in a private temporary folder holding only the assignment's
+non-notebook files, with a time limit for the whole notebook. When the worker runs as root,
+each kernel runs as its own unprivileged user id, so student code can read neither the
+course directory (which must not be open to other users) nor another kernel's memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Any, Integer, Unicode
+
+SANDBOX_UID_BASE = 200_000  # per-kernel user ids: base + task number (no passwd entry needed)
+EXECUTION_ENV = {"NBGRADER_EXECUTION": "autograde"}
+
+
+# --- in the worker --------------------------------------------------------------------------
+
+class SandboxKernelManager(AsyncKernelManager):
+    """Starts the kernel in a private folder, as another user when ``uid`` is set."""
+
+    sandbox = Unicode("")
+    uid = Any(None)
+    python = Unicode("")
+    kernel_pid = Integer(0)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if self.python and cmd and Path(cmd[0]).name.startswith("python"):
+            cmd[0] = self.python
+        return cmd
+
+    def write_connection_file(self, **kwargs):
+        if self.sandbox and not self._connection_file_written:
+            self.connection_file = os.path.join(self.sandbox, f"kernel-{self.kernel_id}.json")
+        super().write_connection_file(**kwargs)
+        if self.uid is not None:
+            os.chown(self.connection_file, self.uid, self.uid)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        env = dict(kw.get("env") or os.environ)
+        env.update(HOME=self.sandbox, **EXECUTION_ENV)
+        env.pop("JUPYTER_RUNTIME_DIR", None)
+        kw["env"] = env
+        kw["cwd"] = self.sandbox
+        if self.uid is not None:
+            kw.update(user=self.uid, group=self.uid, extra_groups=[])
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        self.kernel_pid = self.provisioner.pid or 0
+
+
+class SandboxExecute(Execute):
+    """nbgrader's Execute, with the kernel in the sandbox."""
+
+    sandbox = Unicode("")
+    uid = Any(None)
+    python = Unicode("")
+
+    def create_kernel_manager(self):
+        self.kernel_manager_class = SandboxKernelManager
+        km = super().create_kernel_manager()
+        km.sandbox = self.sandbox
+        km.uid = self.uid
+        km.python = self.python
+        return km
+
+
+def execute_notebook(nb_bytes: bytes, files: dict[str, bytes], settings: dict,
+                     uid: int | None, notebook_timeout: float, python: str = "") -> dict:
+    """Execute one sanitised notebook in a private folder; runs on a Dask worker.
+
+    Returns {"notebook": bytes} or {"error": message}. Never raises for a student's notebook.
+    """
+    sandbox = tempfile.mkdtemp(prefix="ipt-grade-")
+    try:
+        for rel, data in files.items():
+            target = Path(sandbox, rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        if uid is not None:
+            for path in [sandbox, *(str(p) for p in Path(sandbox).rglob("*"))]:
+                os.chown(path, uid, uid)
+            os.chmod(sandbox, 0o700)
+        nb = nbformat.reads(nb_bytes.decode("utf-8"), as_version=nbformat.NO_CONVERT)
+        ep = SandboxExecute(sandbox=sandbox, uid=uid, python=python, **settings)
+        killer = _Deadline(ep, notebook_timeout)
+        try:
+            nb, _ = ep.preprocess(nb, {"metadata": {"path": sandbox}})
+        finally:
+            killer.cancel()
+        if killer.fired:
+            return {"error": f"the notebook ran for longer than {notebook_timeout:g} s and was stopped"}
+        return {"notebook": nbformat.writes(nb).encode("utf-8")}
+    except Exception as err:  # a crash costs this notebook, never the run
+        return {"error": f"{type(err).__name__}: {err}"}
+    finally:
+        shutil.rmtree(sandbox, ignore_errors=True)
+
+
+class _Deadline:
+    """Kills the kernel when the whole notebook takes longer than the limit."""
+
+    def __init__(self, ep, seconds):
+        self.fired = False
+        self.timer = threading.Timer(seconds, self._kill, args=(ep,))
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _kill(self, ep):
+        km = getattr(ep, "km", None)
+        pid = getattr(km, "kernel_pid", 0)
+        if pid:
+            self.fired = True
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def cancel(self):
+        self.timer.cancel()
+
+
+# --- in the coordinator ---------------------------------------------------------------------
+
+def notebook_digest(nb) -> str:
+    """A fingerprint of what is executed: the cells' types and sources, in order."""
+    h = hashlib.sha256()
+    for cell in nb.cells:
+        h.update(cell.cell_type.encode())
+        h.update(b"\0")
+        h.update(cell.source.encode("utf-8"))
+        h.update(b"\1")
+    return h.hexdigest()
+
+
+@dataclass
+class Dispatcher:
+    """Sends sanitised notebooks to Dask and hands back their executed versions."""
+
+    client: object
+    settings: dict
+    files: dict[str, bytes]
+    notebook_timeout: float
+    sandbox_python: str | None   # None: kernels run as this user, in a private folder only
+    progress: object = None
+    futures: dict = field(default_factory=dict)
+    digests: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+    _count: int = 0
+
+    def submit(self, key, nb):
+        self._count += 1
+        uid = SANDBOX_UID_BASE + self._count if self.sandbox_python is not None else None
+        data = nbformat.writes(nb).encode("utf-8")
+        self.digests[key] = notebook_digest(nb)
+        self.futures[key] = self.client.submit(
+            execute_notebook, data, self.files, self.settings, uid, self.notebook_timeout,
+            self.sandbox_python or "",
+            key=f"ipt-execute-{self._count}-{hashlib.sha1(repr(key).encode()).hexdigest()[:8]}",
+            pure=False)
+
+    def result(self, key, nb):
+        if key not in self.futures or self.digests.get(key) != notebook_digest(nb):
+            self.submit(key, nb)  # not dispatched, or changed since: execute it now
+        outcome = self.futures.pop(key).result()
+        if self.progress:
+            self.progress(key, outcome)
+        if "error" in outcome:
+            self.errors[key] = outcome["error"]
+            raise RuntimeError(f"could not execute {key[1]} for {key[0]}: {outcome['error']}")
+        executed = nbformat.reads(outcome["notebook"].decode("utf-8"), as_version=nbformat.NO_CONVERT)
+        return executed
+
+
+def _key(resources):
+    info = resources["nbgrader"]
+    return info["student"], info["notebook"]
+
+
+class Dispatch(NbGraderPreprocessor):
+    """Last sanitising step of the dispatch pass: send the notebook to a worker."""
+
+    dispatcher = Any()
+
+    def preprocess(self, nb, resources):
+        self.dispatcher.submit(_key(resources), nb)
+        return nb, resources
+
+
+class Collect(NbGraderPreprocessor):
+    """Stands in for Execute in the collect pass: the worker's executed notebook."""
+
+    dispatcher = Any()
+
+    def preprocess(self, nb, resources):
+        return self.dispatcher.result(_key(resources), nb), resources
+
+
+def execute_settings(config) -> dict:
+    """nbgrader's Execute settings from the course configuration, to rebuild it on a worker."""
+    probe = Execute(config=config)
+    names = ["timeout", "interrupt_on_timeout", "allow_errors", "raise_on_iopub_timeout",
+             "error_on_timeout", "extra_arguments", "execute_retries", "startup_timeout",
+             "iopub_timeout", "kernel_name", "store_widget_state", "record_timing"]
+    return {n: getattr(probe, n) for n in names if hasattr(probe, n)}
+
+
+def assignment_files(source_dir: Path, ignore: list[str]) -> dict[str, bytes]:
+    """The assignment's non-notebook files, which nbgrader copies beside each submission."""
+    from nbgrader import utils
+    found = utils.find_all_files(str(source_dir), list(ignore) + ["*.ipynb"])
+    return {os.path.relpath(f, source_dir): Path(f).read_bytes() for f in found}
+
+
+def open_to_others(path: str | os.PathLike) -> bool:
+    """True when another (unprivileged) user can reach and read/run ``path``."""
+    path = Path(os.path.realpath(path))
+    for parent in list(path.parents)[::-1]:
+        if not parent.stat().st_mode & 0o001:
+            return False
+    return bool(path.stat().st_mode & 0o004 or path.is_dir() and path.stat().st_mode & 0o001)
+
+
+def sandbox_python(requested: str | None = None) -> tuple[str | None, str]:
+    """The Python that sandboxed kernels run, or None, with a note saying why.
+
+    Kernels run as separate unprivileged users only when this process is root (on Linux) and
+    the interpreter and its standard library are readable by other users (a Python under
+    /root, such as pyenv's, is not: give a system one with --sandbox-python or
+    IPT_SANDBOX_PYTHON; `make` prepares .venv-kernel for this).
+    """
+    if not (sys.platform.startswith("linux") and os.geteuid() == 0):
+        return None, "kernels run as this user, each in a private temporary folder"
+    candidates = [requested, os.environ.get("IPT_SANDBOX_PYTHON"), sys.executable]
+    for python in [c for c in candidates if c]:
+        if not Path(python).exists():
+            continue
+        import subprocess
+        base = subprocess.run([python, "-c", "import sys, os; print(sys.base_prefix)"],
+                              capture_output=True, text=True).stdout.strip()
+        if base and open_to_others(python) and open_to_others(Path(base) / "lib"):
+            return python, f"each kernel runs as its own unprivileged user, with {python}"
+    return None, ("WARNING: running as root but no Python readable by other users was found, "
+                  "so kernels run as root in private folders; set IPT_SANDBOX_PYTHON")
+
+
+# --- the grade command ----------------------------------------------------------------------
+
+@dataclass
+class GradeReport:
+    graded: list = field(default_factory=list)     # (student, notebook)
+    failed: dict = field(default_factory=dict)     # (student, notebook) -> message
+    skipped: list = field(default_factory=list)    # students already graded (no --force)
+    seconds: float = 0.0
+
+
+def _autograde(course, assignment, students, *, sanitize_extra=(), execute_step=None,
+               output_dir=None):
+    """Run nbgrader's Autograde converter in this process for ``students``."""
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+
+    config = course.config()
+    coursedir = CourseDirectory(config=config)
+    coursedir.root = str(course.root)
+    coursedir.assignment_id = assignment
+    if output_dir:
+        coursedir.autograded_directory = output_dir
+    converter = Autograde(coursedir=coursedir, config=config)
+    converter.force = True  # students to skip were filtered out beforehand
+    converter.sanitize_preprocessors = list(converter.sanitize_preprocessors) + list(sanitize_extra)
+    steps = list(converter.autograde_preprocessors)
+    if execute_step is None:
+        converter.autograde_preprocessors = []
+    else:
+        converter.autograde_preprocessors = [execute_step if s is Execute else s for s in steps]
+    failures = {}
+    with course.inside():
+        for student in students:
+            coursedir.student_id = student
+            try:
+                converter.start()
+            except Exception as err:  # nbgrader has logged it; it costs this student only
+                failures[student] = str(err)
+    return failures
+
+
+def grade(course, assignment, *, client, students=None, force=False,
+          notebook_timeout=300.0, progress=None, python=None) -> GradeReport:
+    """Autograde every submission of ``assignment`` with executions on ``client``'s workers."""
+    from .course import CourseError
+
+    course.check_assignment(assignment)
+    start = time.monotonic()
+    report = GradeReport()
+    submitted = course.submitted_students(assignment)
+    if students:
+        missing = [s for s in students if s not in submitted]
+        if missing:
+            raise CourseError(f"no submission of {assignment} from: {', '.join(missing)}")
+        submitted = [s for s in submitted if s in students]
+    if not submitted:
+        raise CourseError(f"no submissions of {assignment} in {course.root / 'submitted'}")
+    todo = []
+    for student in submitted:
+        done = course.root / "autograded" / student / assignment
+        if done.exists() and not force:
+            report.skipped.append(student)
+        else:
+            todo.append(student)
+    if not todo:
+        report.seconds = time.monotonic() - start
+        return report
+
+    config = course.config()
+    dispatcher = Dispatcher(
+        client=client, settings=execute_settings(config),
+        files=assignment_files(course.root / "source" / assignment,
+                               config.CourseDirectory.get("ignore", [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"])),
+        notebook_timeout=notebook_timeout, sandbox_python=python, progress=progress)
+    scratch = f".ipt-dispatch-{os.getpid()}"
+    try:
+        _autograde(course, assignment, todo, sanitize_extra=[Dispatch(dispatcher=dispatcher)],
+                   output_dir=scratch)
+    finally:
+        shutil.rmtree(course.root / scratch, ignore_errors=True)
+    failures = _autograde(course, assignment, todo, execute_step=Collect(dispatcher=dispatcher))
+    for (student, notebook) in dispatcher.digests:
+        if (student, notebook) in dispatcher.errors:
+            report.failed[(student, notebook)] = dispatcher.errors[(student, notebook)]
+        elif student in failures:
+            report.failed[(student, notebook)] = failures[student]
+        else:
+            report.graded.append((student, notebook))
+    for student, message in failures.items():
+        if not any(s == student for s, _ in report.failed):
+            report.failed[(student, "*")] = message
+    report.seconds = time.monotonic() - start
+    return report

@@ -1,0 +1,163 @@
+"""ipt-course grade: parallel, isolated, and graded exactly as sequential nbgrader autograde."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from conftest import make_submissions, run
+from browser import free_port
+from ipt_helpers.grading import sandbox_python
+
+ASSIGNMENT = "ps1-problem-areas"
+pytestmark = pytest.mark.slow
+
+SNOOP = """import os
+hits, seen = [], 0
+for top in ('../../..', '{course}'):  # where plain nbgrader puts the course; its real path
+    for folder, dirs, files in os.walk(top):
+        seen += 1
+        hits += [f for f in files if f.endswith(('.ipynb', '.db'))]
+        if seen > 5000:
+            break
+print('FOUND', len(hits))
+for target in ('../../../gradebook.db', '{course}/gradebook.db', '{course}/planted.txt'):
+    try:
+        with open(target, 'a') as fh:
+            fh.write('x')
+        print('WROTE', target)
+    except OSError as err:
+        print('REFUSED', type(err).__name__)
+"""
+HOSTILE = {
+    "looper": ("perfect", "while True:\n    pass"),
+    "crasher": ("perfect", "import os\nos._exit(1)"),
+    "flooder": ("partial", "for i in range(200000):\n    print('spam', i)"),
+}
+
+
+def scores(course):
+    out = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for sub in gb.find_assignment(ASSIGNMENT).submissions:
+            for nb in sub.notebooks:
+                for g in nb.grades:
+                    out[(sub.student.id, nb.name, g.name)] = g.auto_score
+    return out
+
+
+def outputs(course, student, nb_name):
+    path = course / "autograded" / student / ASSIGNMENT / f"{nb_name}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    def stable(output):  # widget model ids are random in any two runs
+        output = {k: v for k, v in output.items() if k != "execution_count"}
+        data = dict(output.get("data", {}))
+        data.pop("application/vnd.jupyter.widget-view+json", None)
+        return {**output, "data": data} if "data" in output else output
+
+    return [[stable(o) for o in c.get("outputs", [])] for c in nb.cells]
+
+
+def course_copy(course, name, timeout=8):
+    other = course.parent / name
+    shutil.copytree(course, other)
+    with open(other / "nbgrader_config.py", "a") as fh:
+        fh.write(f"\nc.ExecutePreprocessor.timeout = {timeout}\n")
+    other.chmod(0o700)
+    return other
+
+
+def ipt_course(*args, cwd, check=True):
+    return run(["ipt-course", *args], cwd=cwd, check=check, timeout=900)
+
+
+def test_grades_identical_to_sequential_nbgrader_autograde(course):
+    make_submissions(course, ASSIGNMENT, ["perfect", "blank", "partial"], HOSTILE)
+    sequential = course_copy(course, "sequential")
+    parallel = course_copy(course, "parallel")
+    run(["nbgrader", "autograde", ASSIGNMENT], cwd=sequential, check=False)
+    result = ipt_course("grade", ASSIGNMENT, "--workers", "2", "--timeout", "60",
+                        cwd=parallel, check=False)
+    assert result.returncode == 1, "the crashed notebook is reported"
+    assert "FAILED crasher" in result.stdout
+    assert scores(parallel) == scores(sequential)
+    graded = {s: sum(v or 0 for (st, _, _), v in scores(parallel).items() if st == s)
+              for s in ("perfect", "blank", "partial", "looper", "flooder")}
+    assert graded["blank"] == 0 and graded["perfect"] == graded["looper"] > graded["partial"] > 0
+    nb_name = next((course / "source" / ASSIGNMENT).glob("*.ipynb")).stem
+    for student in ("perfect", "blank", "partial", "flooder"):
+        assert outputs(parallel, student, nb_name) == outputs(sequential, student, nb_name)
+
+
+def test_student_code_cannot_reach_keys_or_gradebook(course):
+    course.chmod(0o700)
+    contrast = course_copy(course, "plain")
+    for root in (course, contrast):  # each snoops on its own real path
+        make_submissions(root, ASSIGNMENT, ["perfect"],
+                         {"snoop": ("perfect", SNOOP.replace("{course}", str(root)))})
+    run(["nbgrader", "autograde", ASSIGNMENT, "--student", "snoop"], cwd=contrast)
+    assert (contrast / "planted.txt").exists(), "plain nbgrader: student code writes in the course"
+    before = {p: p.stat().st_mtime_ns for p in course.rglob("*") if p.is_file()}
+    result = ipt_course("grade", ASSIGNMENT, cwd=course)
+    nb_name = next((course / "source" / ASSIGNMENT).glob("*.ipynb")).stem
+
+    def snoop_output(root):
+        nb = nbformat.read(root / "autograded" / "snoop" / ASSIGNMENT / f"{nb_name}.ipynb", 4)
+        return "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+
+    plain = snoop_output(contrast)
+    assert "FOUND 0" not in plain, "plain nbgrader lets student code find the keys (the hazard)"
+    ours = snoop_output(course)
+    isolated_users = sandbox_python()[0] is not None
+    if os.environ.get("CI"):
+        assert isolated_users, "CI runs as root with .venv-kernel: kernels must be sandboxed"
+    assert "FOUND 0" in ours
+    if isolated_users:
+        assert "WROTE" not in ours and ours.count("REFUSED") == 3
+        assert "each kernel runs as its own unprivileged user" in result.stdout
+    else:
+        assert "WROTE ../../../gradebook.db" not in ours
+    assert not (course / "planted.txt").exists()
+    after = {p: p.stat().st_mtime_ns for p in before}
+    changed = [p for p in before if after[p] != before[p] and p.name != "gradebook.db"]
+    assert not changed, f"grading changed {changed}"
+    assert "graded 2 notebook(s)" in result.stdout
+
+
+def test_grade_on_a_separately_started_dask_cluster(course, tmp_path):
+    make_submissions(course, ASSIGNMENT, ["perfect", "blank"])
+    port = free_port()
+    env = dict(os.environ)
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
+                                  "--host", "127.0.0.1", "--port", str(port),
+                                  "--dashboard-address", ":0"], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker",
+                               f"tcp://127.0.0.1:{port}", "--nthreads", "2", "--no-dashboard"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(3)
+        result = ipt_course("grade", ASSIGNMENT, "--scheduler", f"tcp://127.0.0.1:{port}", cwd=course)
+        assert "graded 2 notebook(s)" in result.stdout
+        got = scores(course)
+        assert sum(v for (s, _, _), v in got.items() if s == "blank") == 0
+        assert sum(v for (s, _, _), v in got.items() if s == "perfect") > 0
+    finally:
+        for proc in (worker, scheduler):
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def test_already_graded_students_are_not_graded_again_without_force(course):
+    make_submissions(course, ASSIGNMENT, ["perfect"])
+    ipt_course("grade", ASSIGNMENT, "--workers", "1", cwd=course)
+    graded = course / "autograded" / "perfect" / ASSIGNMENT
+    stamp = {p: p.stat().st_mtime_ns for p in graded.rglob("*")}
+    again = ipt_course("grade", ASSIGNMENT, "--workers", "1", cwd=course)
+    assert "skipped perfect: already graded" in again.stdout
+    assert {p: p.stat().st_mtime_ns for p in graded.rglob("*")} == stamp
