@@ -35,11 +35,11 @@ $(KSTAMP): pyproject.toml constraints.txt
 	  $(KVENV)/bin/python -m pip install -q --no-deps -e . && touch $(KSTAMP); \
 	else echo "no $(SYSPY): grading as root will run kernels as root (see README)"; mkdir -p $(KVENV); touch $(KSTAMP); fi
 
-# Debian packages the browser tests need (CI runs as root on a fresh machine).
+# Debian packages the tests need: chromium (browser tests), postgresql (the PostgreSQL gradebook).
 system-deps:
-	@command -v chromium >/dev/null || { \
-	  [ "$$(id -u)" = 0 ] || { echo "chromium is missing: run 'sudo make system-deps'"; exit 1; }; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  [ "$$(id -u)" = 0 ] || { echo "chromium or postgresql is missing: run 'sudo make system-deps'"; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; fi
 
 book: $(STAMP)
 	jupyter-book build . -W -n --keep-going
