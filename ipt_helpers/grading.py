@@ -1,14 +1,14 @@
 """Parallel autograding: nbgrader's own grading steps, with notebook execution on Dask workers.
 
-nbgrader's ``Autograde`` converter runs twice in the coordinating process:
+In the coordinating process:
 
-1. *dispatch*: its sanitising steps (clear outputs, restore locked and test cells from the
-   gradebook, …), then ``Dispatch``, which sends each sanitised notebook, as bytes, to a Dask
-   worker and moves on;
-2. *collect*: the same converter again with its usual steps, except that ``Execute`` is
-   replaced by ``Collect``, which waits for the worker's executed notebook (checking that it
-   was made from exactly this sanitised notebook). Scoring, late penalties and the gradebook
-   are nbgrader's own, written by this process only.
+1. *dispatch*: each submitted notebook goes through nbgrader's own sanitising steps (clear
+   outputs, restore locked and test cells from the gradebook, …) and is sent, as bytes, to a
+   Dask worker, without waiting;
+2. *collect*: nbgrader's ``Autograde`` converter runs as usual, except that its ``Execute``
+   step is replaced by ``Collect``, which waits for the worker's executed notebook (checking
+   that it was made from exactly this sanitised notebook, else executing it now). Scoring,
+   late penalties and the gradebook are nbgrader's own, written by this process only.
 
 A worker executes a notebook in a private temporary folder holding only the assignment's
 non-notebook files, with a time limit for the whole notebook. When the worker runs as root,
@@ -172,20 +172,23 @@ class Dispatcher:
     errors: dict = field(default_factory=dict)
     _count: int = 0
 
-    def submit(self, key, nb):
+    def submit(self, key, nb, digest):
+        """Execute ``nb`` (sanitised) for ``key``; ``digest`` identifies the submission."""
         self._count += 1
         uid = SANDBOX_UID_BASE + self._count if self.sandbox_python is not None else None
         data = nbformat.writes(nb).encode("utf-8")
-        self.digests[key] = notebook_digest(nb)
+        self.digests[key] = digest
         self.futures[key] = self.client.submit(
             execute_notebook, data, self.files, self.settings, uid, self.notebook_timeout,
             self.sandbox_python or "",
             key=f"ipt-execute-{self._count}-{hashlib.sha1(repr(key).encode()).hexdigest()[:8]}",
             pure=False)
 
-    def result(self, key, nb):
-        if key not in self.futures or self.digests.get(key) != notebook_digest(nb):
-            self.submit(key, nb)  # not dispatched, or changed since: execute it now
+    def result(self, key, submitted, sanitise):
+        """The executed notebook for ``key``; ``submitted`` is the notebook as handed in."""
+        if key not in self.futures or self.digests.get(key) != notebook_digest(submitted):
+            # not dispatched, or changed since: sanitise and execute it now
+            self.submit(key, sanitise(submitted, key), notebook_digest(submitted))
         outcome = self.futures.pop(key).result()
         if self.progress:
             self.progress(key, outcome)
@@ -201,23 +204,19 @@ def _key(resources):
     return info["student"], info["notebook"]
 
 
-class Dispatch(NbGraderPreprocessor):
-    """Last sanitising step of the dispatch pass: send the notebook to a worker."""
-
-    dispatcher = Any()
-
-    def preprocess(self, nb, resources):
-        self.dispatcher.submit(_key(resources), nb)
-        return nb, resources
-
-
 class Collect(NbGraderPreprocessor):
-    """Stands in for Execute in the collect pass: the worker's executed notebook."""
+    """Stands in for Execute in the collect pass: the worker's executed notebook.
+
+    The collect pass runs with no sanitising steps of its own: the notebook it receives is
+    the submission as handed in, and the one it returns was sanitised (by the same steps) and
+    executed in the dispatch pass.
+    """
 
     dispatcher = Any()
+    sanitise = Any()
 
     def preprocess(self, nb, resources):
-        return self.dispatcher.result(_key(resources), nb), resources
+        return self.dispatcher.result(_key(resources), nb, self.sanitise), resources
 
 
 def execute_settings(config) -> dict:
@@ -278,8 +277,7 @@ class GradeReport:
     seconds: float = 0.0
 
 
-def _autograde(course, assignment, students, *, sanitize_extra=(), execute_step=None,
-               output_dir=None):
+def _autograde(course, assignment, students, *, execute_step):
     """Run nbgrader's Autograde converter in this process for ``students``."""
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
@@ -288,16 +286,11 @@ def _autograde(course, assignment, students, *, sanitize_extra=(), execute_step=
     coursedir = CourseDirectory(config=config)
     coursedir.root = str(course.root)
     coursedir.assignment_id = assignment
-    if output_dir:
-        coursedir.autograded_directory = output_dir
     converter = Autograde(coursedir=coursedir, config=config)
     converter.force = True  # students to skip were filtered out beforehand
-    converter.sanitize_preprocessors = list(converter.sanitize_preprocessors) + list(sanitize_extra)
-    steps = list(converter.autograde_preprocessors)
-    if execute_step is None:
-        converter.autograde_preprocessors = []
-    else:
-        converter.autograde_preprocessors = [execute_step if s is Execute else s for s in steps]
+    converter.sanitize_preprocessors = []  # done in the dispatch pass (see Collect)
+    converter.autograde_preprocessors = [execute_step if s is Execute else s
+                                         for s in converter.autograde_preprocessors]
     failures = {}
     with course.inside():
         for student in students:
@@ -307,6 +300,46 @@ def _autograde(course, assignment, students, *, sanitize_extra=(), execute_step=
             except Exception as err:  # nbgrader has logged it; it costs this student only
                 failures[student] = str(err)
     return failures
+
+
+class Sanitiser:
+    """nbgrader's own sanitising steps (as configured for Autograde), applied to one notebook."""
+
+    def __init__(self, course, config, assignment):
+        from nbgrader.converters import Autograde
+        from nbgrader.coursedir import CourseDirectory
+
+        coursedir = CourseDirectory(config=config)
+        coursedir.root = str(course.root)
+        self.db_url = coursedir.db_url
+        self.assignment = assignment
+        self.steps = [cls(config=config) for cls in
+                      Autograde(coursedir=coursedir, config=config).sanitize_preprocessors]
+
+    def __call__(self, nb, key):
+        student, notebook = key
+        nb = nbformat.from_dict(nbformat.reads(nbformat.writes(nb), as_version=nbformat.NO_CONVERT))
+        resources = {"nbgrader": {"student": student, "assignment": self.assignment,
+                                  "notebook": notebook, "db_url": self.db_url},
+                     "unique_key": notebook, "metadata": {}}
+        for step in self.steps:
+            nb, resources = step(nb, resources)
+        return nb
+
+
+def dispatch_all(course, assignment, students, dispatcher, sanitise):
+    """Sanitise every submitted notebook and send it to the workers, without waiting."""
+    known = set(course.notebooks(assignment))
+    for student in students:
+        for path in sorted((course.root / "submitted" / student / assignment).glob("*.ipynb")):
+            if path.stem not in known:
+                continue  # nbgrader skips notebooks that are not part of the assignment
+            try:
+                submitted = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+                dispatcher.submit((student, path.stem), sanitise(submitted, (student, path.stem)),
+                                  notebook_digest(submitted))
+            except Exception:
+                continue  # the collect pass meets the same problem and reports it
 
 
 def grade(course, assignment, *, client, students=None, force=False,
@@ -342,13 +375,10 @@ def grade(course, assignment, *, client, students=None, force=False,
         files=assignment_files(course.root / "source" / assignment,
                                config.CourseDirectory.get("ignore", [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"])),
         notebook_timeout=notebook_timeout, sandbox_python=python, progress=progress)
-    scratch = f".ipt-dispatch-{os.getpid()}"
-    try:
-        _autograde(course, assignment, todo, sanitize_extra=[Dispatch(dispatcher=dispatcher)],
-                   output_dir=scratch)
-    finally:
-        shutil.rmtree(course.root / scratch, ignore_errors=True)
-    failures = _autograde(course, assignment, todo, execute_step=Collect(dispatcher=dispatcher))
+    sanitise = Sanitiser(course, config, assignment)
+    dispatch_all(course, assignment, todo, dispatcher, sanitise)
+    failures = _autograde(course, assignment, todo,
+                          execute_step=Collect(dispatcher=dispatcher, sanitise=sanitise))
     for (student, notebook) in dispatcher.digests:
         if (student, notebook) in dispatcher.errors:
             report.failed[(student, notebook)] = dispatcher.errors[(student, notebook)]

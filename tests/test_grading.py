@@ -60,7 +60,17 @@ def outputs(course, student, nb_name):
         data.pop("application/vnd.jupyter.widget-view+json", None)
         return {**output, "data": data} if "data" in output else output
 
-    return [[stable(o) for o in c.get("outputs", [])] for c in nb.cells]
+    def merged(outs):  # how a kernel splits printed text into messages depends on timing
+        result = []
+        for o in outs:
+            if result and o.get("output_type") == "stream" and result[-1].get("output_type") == "stream" \
+                    and result[-1]["name"] == o["name"]:
+                result[-1] = {**result[-1], "text": result[-1]["text"] + o["text"]}
+            else:
+                result.append(o)
+        return result
+
+    return [merged([stable(o) for o in c.get("outputs", [])]) for c in nb.cells]
 
 
 def course_copy(course, name, timeout=8):
