@@ -1,7 +1,7 @@
 """An nbgrader course directory as the instructor's command line sees it.
 
 Finds the course root (the folder with nbgrader_config.py), lists assignments and students,
-checks names, and runs nbgrader's own apps in-process with the course's configuration.
+checks names, and loads the course's nbgrader configuration.
 Every problem is a CourseError with a message for the instructor.
 """
 
@@ -95,15 +95,3 @@ class Course:
             yield
         finally:
             os.chdir(here)
-
-    def run_app(self, app_class, argv: list[str], **overrides) -> None:
-        """Run an nbgrader app (e.g. GenerateAssignmentApp) in this process."""
-        with self.inside():
-            app = app_class(config=self.config(**overrides))
-            app.initialize(argv)
-            app.config.CourseDirectory.root = str(self.root)
-            try:
-                app.start()
-            except SystemExit as stop:
-                if stop.code not in (0, None):
-                    raise CourseError(f"nbgrader {app_class.name} failed; see the messages above")

@@ -40,8 +40,19 @@ def normalised(questions, answers):
     return {fid: {q.id: q.check(answers[fid].get(q.id)) for q in qs} for fid, qs in questions.items()}
 
 
-def answer_by_clicking(page, form_id, questions, answer):
-    """Answer one form through its controls, as a student would."""
+def set_box(page, box, checked, keyboard):
+    if keyboard:  # focus it and press Space, as a keyboard user would
+        if box.is_checked() != checked:
+            box.focus()
+            page.keyboard.press("Space")
+        assert box.is_checked() == checked
+    else:
+        box.set_checked(checked)
+
+
+def answer_by_clicking(page, form_id, questions, answer, keyboard=False):
+    """Answer one form through its controls, as a student would (or by keyboard alone for
+    radio buttons and checkboxes)."""
     box = page.locator(f".ipt-form-{css_name(form_id)}")
     box.scroll_into_view_if_needed()
     for q in questions:
@@ -49,18 +60,20 @@ def answer_by_clicking(page, form_id, questions, answer):
         block = box.locator(f".ipt-q-{css_name(q.id)}")
         if isinstance(q, Multi):
             for label, key in q.options:
-                block.get_by_role("checkbox", name=label, exact=True).set_checked(key in value)
+                set_box(page, block.get_by_role("checkbox", name=label, exact=True),
+                        key in value, keyboard)
         elif isinstance(q, Single):
             if value is not None:
-                block.get_by_role("radio", name=q.label_of(value), exact=True).check()
+                set_box(page, block.get_by_role("radio", name=q.label_of(value), exact=True),
+                        True, keyboard)
         elif isinstance(q, Order):
             for i, key in enumerate(value):
                 block.locator("select").nth(i).select_option(label=q.label_of(key) if key else "—")
         elif isinstance(q, Sort) and q.multiple:
             for label, item in q.items:
                 for clabel, cat in q.categories:
-                    block.get_by_role("checkbox", name=f"{clabel} ({label})", exact=True).set_checked(
-                        cat in value[item])
+                    set_box(page, block.get_by_role("checkbox", name=f"{clabel} ({label})", exact=True),
+                            cat in value[item], keyboard)
         elif isinstance(q, Sort):
             for i, (_, item) in enumerate(q.items):
                 got = value.get(item)
@@ -93,7 +106,7 @@ def statuses(page):
     return page.locator(".ipt-status").all_text_contents()
 
 
-def student_pass(browser, tmp_path, release_nb, nb_name, questions, answers):
+def student_pass(browser, tmp_path, release_nb, nb_name, questions, answers, keyboard=False):
     """Open the student version, answer every form, re-run, save, restart; return the saved nb."""
     home = tmp_path / "student-home"
     home.mkdir(parents=True)
@@ -105,7 +118,7 @@ def student_pass(browser, tmp_path, release_nb, nb_name, questions, answers):
         wait_idle(page)
         page.wait_for_function(f"document.querySelectorAll('.ipt-form').length === {len(questions)}")
         for form_id, qs in questions.items():
-            answer_by_clicking(page, form_id, qs, answers[form_id])
+            answer_by_clicking(page, form_id, qs, answers[form_id], keyboard=keyboard)
         # the kernel answers each click; the form then says its choices are not recorded yet
         page.wait_for_function(
             "() => [...document.querySelectorAll('.ipt-status')].every("
@@ -183,8 +196,9 @@ def test_student_answers_by_clicking_and_nbgrader_grades_it(tmp_path):
             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
 
     with chromium() as browser:
-        # pass 1: every answer right
-        saved = student_pass(browser, tmp_path / "p1", release_nb, nb_name, questions, key)
+        # pass 1: every answer right, radio buttons and checkboxes by keyboard alone
+        saved = student_pass(browser, tmp_path / "p1", release_nb, nb_name, questions, key,
+                             keyboard=True)
         scores, _ = autograde(tmp_path, saved, nb_name, "alice")
         assert {g: scores[g] for g in full} == pytest.approx(full)
 
