@@ -41,7 +41,20 @@ system-deps:
 	  [ "$$(id -u)" = 0 ] || { echo "chromium or postgresql is missing: run 'sudo make system-deps'"; exit 1; }; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; fi
 
-book: $(STAMP)
+# Browser assets from the npm registry, pinned by package-lock.json: the ipywidgets manager
+# (RequireJS + @jupyter-widgets/html-manager) the book self-hosts, axe-core for the browser tests.
+ASSETS  := book/_static/vendor
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+$(ASSETS)/.copied: node_modules/.installed
+	rm -rf $(ASSETS) && mkdir -p $(ASSETS)/html-manager
+	cp node_modules/requirejs/require.js $(ASSETS)/
+	cp node_modules/@jupyter-widgets/html-manager/dist/embed-amd.js \
+	   node_modules/@jupyter-widgets/html-manager/dist/*.woff* $(ASSETS)/html-manager/
+	touch $@
+
+book: $(STAMP) $(ASSETS)/.copied
 	jupyter-book build . -W -n --keep-going
 	$(MAKE) --no-print-directory release
 	@echo "Book: $(CURDIR)/_build/html/index.html"
@@ -61,4 +74,5 @@ lab: $(STAMP)
 	cd exercises && jupyter lab --ip=127.0.0.1
 
 clean:
-	rm -rf _build exercises/release exercises/submitted exercises/autograded exercises/feedback exercises/gradebook.db
+	rm -rf _build exercises/release exercises/submitted exercises/autograded exercises/feedback exercises/gradebook.db \
+	  book/_static/vendor node_modules
