@@ -64,3 +64,12 @@ def make_submissions(course, assignment, kinds, extra_cells=None):
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, target)
     return src.stem
+
+
+def make_zip(path, files):
+    """A zip at ``path`` holding ``files`` ({name inside the zip: bytes or text})."""
+    import zipfile
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return path

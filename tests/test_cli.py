@@ -1,12 +1,12 @@
 """ipt-course on bad input: every problem is a message in words with a non-zero exit, and
 nothing existing is changed or deleted. Runs the installed command as a subprocess."""
 
-import zipfile
+
 
 import nbformat
 import pytest
 
-from conftest import run
+from conftest import make_zip, run
 
 A = "ps1-problem-areas"
 NB = "problem-areas"
@@ -33,13 +33,6 @@ def notebook():
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_markdown_cell("answer"))
     return nbformat.writes(nb)
-
-
-def make_zip(path, files):
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return path
 
 
 # --- help ---------------------------------------------------------------------------------------

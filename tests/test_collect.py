@@ -11,6 +11,8 @@ from ipt_helpers import collect as collect_module
 from ipt_helpers.collect import NAMED_REGEXP, collect, read_zip
 from ipt_helpers.course import Course, CourseError
 
+from conftest import make_zip
+
 A = "ps1-problem-areas"
 NB = "problem-areas"
 STAMP = "2026-01-31-09-15-00"
@@ -22,13 +24,6 @@ def notebook(text="hello"):
     cell.id = "answer"  # fixed, so that two calls give the same bytes
     nb.cells.append(cell)
     return nbformat.writes(nb).encode()
-
-
-def make_zip(path, files):
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return path
 
 
 def nested_zip(files):
