@@ -1,8 +1,6 @@
 """ipt-course on bad input: every problem is a message in words with a non-zero exit, and
 nothing existing is changed or deleted. Runs the installed command as a subprocess."""
 
-
-
 import nbformat
 import pytest
 
