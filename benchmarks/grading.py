@@ -9,7 +9,6 @@ and prints seconds per notebook and the speed-up. Last line: `speedup: <ratio>`.
 """
 
 import argparse
-import json
 import os
 import random
 import shutil

@@ -27,7 +27,6 @@ from typing import Any
 
 import ipywidgets as w
 from IPython import get_ipython
-from IPython.display import display
 
 from .widgets import BadValue, Question, controls_of, prompt_widget
 

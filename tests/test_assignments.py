@@ -5,7 +5,6 @@ submissions autograded to exactly the expected scores -> feedback HTML -> CSV ex
 """
 
 import csv
-import json
 
 import nbformat
 import pytest

@@ -6,7 +6,6 @@ of the built ipt_helpers wheel.
 
 import re
 import zipfile
-from pathlib import Path
 
 import nbformat
 import pytest

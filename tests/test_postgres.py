@@ -11,7 +11,6 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-import time
 
 import pytest
 from nbgrader.api import Gradebook
