@@ -61,8 +61,7 @@ book: $(STAMP) $(ASSETS)/.copied
 	@echo "Student versions: $(CURDIR)/exercises/release/"
 
 release: $(STAMP)
-	cd exercises && for a in source/*/; do \
-	  nbgrader generate_assignment "$$(basename $$a)" --force --log-level=WARN || exit 1; done
+	ipt-course --course exercises release --force
 
 test: $(STAMP) $(KSTAMP) system-deps book
 	python -m pytest

@@ -23,7 +23,6 @@ from .course import Course, CourseError
 
 def _release(course: Course, args) -> int:
     from nbgrader.converters import GenerateAssignment
-    from nbgrader.coursedir import CourseDirectory
 
     assignments = args.assignments or course.assignments()
     for a in assignments:
@@ -32,12 +31,7 @@ def _release(course: Course, args) -> int:
         out = course.root / "release" / a
         if out.exists() and not args.force:
             raise CourseError(f"{out} exists; use --force to make it again")
-        config = course.config()
-        coursedir = CourseDirectory(config=config)
-        coursedir.root = str(course.root)
-        coursedir.assignment_id = a
-        converter = GenerateAssignment(coursedir=coursedir, config=config)
-        converter.force = True
+        converter = course.converter(GenerateAssignment, a)
         with course.inside():
             converter.start()
         archive = course.root / "release" / f"{a}.zip"
@@ -98,7 +92,6 @@ def _grade(course: Course, args) -> int:
 
 def _feedback(course: Course, args) -> int:
     from nbgrader.converters import GenerateFeedback
-    from nbgrader.coursedir import CourseDirectory
 
     course.check_assignment(args.assignment)
     graded = sorted(p.name for p in (course.root / "autograded").glob("*")
@@ -112,12 +105,7 @@ def _feedback(course: Course, args) -> int:
         if out.exists() and not args.force:
             print(f"skipped {student}: feedback exists (use --force to make it again)")
             continue
-        coursedir = CourseDirectory(config=config)
-        coursedir.root = str(course.root)
-        coursedir.assignment_id = args.assignment
-        coursedir.student_id = student
-        converter = GenerateFeedback(coursedir=coursedir, config=config)
-        converter.force = True
+        converter = course.converter(GenerateFeedback, args.assignment, student, config)
         with course.inside():
             converter.start()
         print(f"feedback for {student}: {out}")

@@ -95,3 +95,19 @@ class Course:
             yield
         finally:
             os.chdir(here)
+
+    def converter(self, converter_class, assignment: str, student: str | None = None,
+                  config: Config | None = None):
+        """An nbgrader converter (GenerateAssignment, Autograde, GenerateFeedback, ...) for
+        ``assignment`` (and one ``student``) of this course; it replaces existing output."""
+        from nbgrader.coursedir import CourseDirectory
+
+        config = config or self.config()
+        coursedir = CourseDirectory(config=config)
+        coursedir.root = str(self.root)
+        coursedir.assignment_id = assignment
+        if student:
+            coursedir.student_id = student
+        converter = converter_class(coursedir=coursedir, config=config)
+        converter.force = True
+        return converter

@@ -280,21 +280,15 @@ class GradeReport:
 def _autograde(course, assignment, students, *, execute_step):
     """Run nbgrader's Autograde converter in this process for ``students``."""
     from nbgrader.converters import Autograde
-    from nbgrader.coursedir import CourseDirectory
 
-    config = course.config()
-    coursedir = CourseDirectory(config=config)
-    coursedir.root = str(course.root)
-    coursedir.assignment_id = assignment
-    converter = Autograde(coursedir=coursedir, config=config)
-    converter.force = True  # students to skip were filtered out beforehand
+    converter = course.converter(Autograde, assignment)  # students to skip are filtered out
     converter.sanitize_preprocessors = []  # done in the dispatch pass (see Collect)
     converter.autograde_preprocessors = [execute_step if s is Execute else s
                                          for s in converter.autograde_preprocessors]
     failures = {}
     with course.inside():
         for student in students:
-            coursedir.student_id = student
+            converter.coursedir.student_id = student
             try:
                 converter.start()
             except Exception as err:  # nbgrader has logged it; it costs this student only
@@ -307,14 +301,11 @@ class Sanitiser:
 
     def __init__(self, course, config, assignment):
         from nbgrader.converters import Autograde
-        from nbgrader.coursedir import CourseDirectory
 
-        coursedir = CourseDirectory(config=config)
-        coursedir.root = str(course.root)
-        self.db_url = coursedir.db_url
+        autograde = course.converter(Autograde, assignment, config=config)
+        self.db_url = autograde.coursedir.db_url
         self.assignment = assignment
-        self.steps = [cls(config=config) for cls in
-                      Autograde(coursedir=coursedir, config=config).sanitize_preprocessors]
+        self.steps = [cls(config=config) for cls in autograde.sanitize_preprocessors]
 
     def __call__(self, nb, key):
         student, notebook = key
