@@ -26,13 +26,16 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Any, Integer, Unicode
+from traitlets import Any, Bool, Integer, Unicode
+
+from .kernel_forkserver import ForkServerProvisioner
 
 SANDBOX_UID_BASE = 200_000  # per-kernel user ids: base + task number (no passwd entry needed)
 EXECUTION_ENV = {"NBGRADER_EXECUTION": "autograde"}
@@ -41,12 +44,21 @@ EXECUTION_ENV = {"NBGRADER_EXECUTION": "autograde"}
 # --- in the worker --------------------------------------------------------------------------
 
 class SandboxKernelManager(AsyncKernelManager):
-    """Starts the kernel in a private folder, as another user when ``uid`` is set."""
+    """Starts the kernel in a private folder, as another user when ``uid`` is set, forked
+    from a fork server when ``fork`` is set (see kernel_forkserver)."""
 
     sandbox = Unicode("")
     uid = Any(None)
     python = Unicode("")
+    fork = Bool(False)
     kernel_pid = Integer(0)
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.fork and self.provisioner is None:
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
+            self.provisioner = ForkServerProvisioner(
+                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
@@ -79,6 +91,7 @@ class SandboxExecute(Execute):
     sandbox = Unicode("")
     uid = Any(None)
     python = Unicode("")
+    fork = Bool(False)
 
     def create_kernel_manager(self):
         self.kernel_manager_class = SandboxKernelManager
@@ -86,11 +99,13 @@ class SandboxExecute(Execute):
         km.sandbox = self.sandbox
         km.uid = self.uid
         km.python = self.python
+        km.fork = self.fork
         return km
 
 
 def execute_notebook(nb_bytes: bytes, files: dict[str, bytes], settings: dict,
-                     uid: int | None, notebook_timeout: float, python: str = "") -> dict:
+                     uid: int | None, notebook_timeout: float, python: str = "",
+                     fork: bool = hasattr(os, "pidfd_open")) -> dict:
     """Execute one sanitised notebook in a private folder; runs on a Dask worker.
 
     Returns {"notebook": bytes} or {"error": message}. Never raises for a student's notebook.
@@ -106,10 +121,13 @@ def execute_notebook(nb_bytes: bytes, files: dict[str, bytes], settings: dict,
                 os.chown(path, uid, uid)
             os.chmod(sandbox, 0o700)
         nb = nbformat.reads(nb_bytes.decode("utf-8"), as_version=nbformat.NO_CONVERT)
-        ep = SandboxExecute(sandbox=sandbox, uid=uid, python=python, **settings)
+        ep = SandboxExecute(sandbox=sandbox, uid=uid, python=python, fork=fork, **settings)
         killer = _Deadline(ep, notebook_timeout)
         try:
             nb, _ = ep.preprocess(nb, {"metadata": {"path": sandbox}})
+        except Exception:
+            if not killer.fired:  # else the kernel died because the time limit stopped it
+                raise
         finally:
             killer.cancel()
         if killer.fired:

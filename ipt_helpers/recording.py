@@ -146,17 +146,59 @@ def _compact(questions, answers: dict) -> dict:
     return {q.id: answers.get(q.id) for q in questions}
 
 
-class Form:
-    """A case-formulation form: labelled questions, a status line and a text summary."""
+class RecordedForm:
+    """A form as grading and feedback see it: the recorded answers in words, no controls.
 
-    def __init__(self, form_id, questions, recorded, shown, title=None, problems=()):
+    While nbgrader autogrades nobody can use the controls, and its feedback pages cannot
+    show widgets, so ``form`` shows this instead of a ``Form`` there.
+    """
+
+    def __init__(self, form_id, questions, recorded, title=None, problems=()):
         self.form_id = form_id
+        self.title = title or f"Form {form_id}"
         self.questions = questions
         self.recorded = recorded
         self.problems = list(problems)
+
+    def state(self) -> str:
+        """'recorded' or 'empty'."""
+        if all(q.is_empty(self.recorded.get(q.id)) for q in self.questions):
+            return "empty"
+        return "recorded"
+
+    @property
+    def answers(self) -> dict:
+        return dict(self.recorded)
+
+    def summary(self) -> str:
+        """The recorded answers in words."""
+        lines = [f"Form {self.form_id}: {self.state()}"]
+        for number, q in enumerate(self.questions, start=1):
+            lines.append(f"  {number}. {q.prompt}\n     {q.describe(self.recorded.get(q.id))}")
+        lines.extend(f"  Note: {p}" for p in self.problems)
+        return "\n".join(lines)
+
+    def summary_html(self) -> str:
+        """The recorded answers in words, as escaped HTML."""
+        items = "".join(f"<li>{html.escape(q.prompt)}<br>Your answer: "
+                        f"<b>{html.escape(q.describe(self.recorded.get(q.id)))}</b></li>"
+                        for q in self.questions)
+        notes = "".join(f"<p>Note: {html.escape(p)}</p>" for p in self.problems)
+        return (f'<div class="ipt-form-summary ipt-form-{css_name(self.form_id)}">'
+                f"<h4>{html.escape(self.title)} — {self.state()}</h4><ol>{items}</ol>{notes}</div>")
+
+    def _repr_mimebundle_(self, **kwargs):
+        return {"text/plain": self.summary(), "text/html": self.summary_html()}
+
+
+class Form(RecordedForm):
+    """A case-formulation form: labelled questions, a status line and a text summary."""
+
+    def __init__(self, form_id, questions, recorded, shown, title=None, problems=()):
+        super().__init__(form_id, questions, recorded, title=title, problems=problems)
         self.status = w.HTML()
         self._controls = []
-        children = [w.HTML(f"<h4>{html.escape(title or 'Form ' + form_id)}</h4>")]
+        children = [w.HTML(f"<h4>{html.escape(self.title)}</h4>")]
         for number, q in enumerate(questions, start=1):
             rows, control = q.build(shown.get(q.id))
             self._controls.append(control)
@@ -181,9 +223,7 @@ class Form:
         """'pending' (live differs from recorded), 'recorded' or 'empty'."""
         if self.live() != self.recorded:
             return "pending"
-        if all(q.is_empty(self.recorded.get(q.id)) for q in self.questions):
-            return "empty"
-        return "recorded"
+        return super().state()
 
     def _update_status(self, change=None):
         state = self.state()
@@ -202,53 +242,55 @@ class Form:
         notes.extend(f"Note: {html.escape(p)}" for p in self.problems)
         self.status.value = "<br>".join(notes)
 
-    def summary(self) -> str:
-        """The recorded answers in words (shown where widgets cannot render, e.g. feedback)."""
-        lines = [f"Form {self.form_id}: {self.state()}"]
-        for number, q in enumerate(self.questions, start=1):
-            lines.append(f"  {number}. {q.prompt}\n     {q.describe(self.recorded.get(q.id))}")
-        lines.extend(f"  Note: {p}" for p in self.problems)
-        return "\n".join(lines)
-
-    @property
-    def answers(self) -> dict:
-        return dict(self.recorded)
-
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.box._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = self.summary()
         return bundle
 
 
+def autograding() -> bool:
+    """True while nbgrader autogrades this kernel (it sets NBGRADER_EXECUTION)."""
+    return os.environ.get("NBGRADER_EXECUTION") == "autograde"
+
+
 def form(form_id: str, questions: list[Question], *, answer: Any = None, title: str | None = None):
     """Show a form; record live choices into this cell's source when the cell is re-run.
 
-    Returns the Form (its ``answers`` are what grading sees). Never raises on bad input:
+    Returns the Form (its ``answers`` are what grading sees); while nbgrader autogrades, a
+    RecordedForm (the answers in words, for the feedback). Never raises on bad input:
     problems are shown in the form and the affected questions count as unanswered.
     """
     try:
         recorded, problems = check_answer(questions, answer)
         recorded = _compact(questions, recorded)
-        previous = _LIVE.get(form_id)
-        shown = recorded
-        if previous is not None and [q.id for q in previous.questions] == [q.id for q in questions]:
-            live = _compact(questions, previous.live())
-            if live != recorded:
-                try:
-                    source = rewrite_answer(_current_cell_source() or "", form_id, live)
-                    get_ipython().set_next_input(source, replace=True)
-                    recorded, problems = live, []
-                except Exception as err:  # not plain Python: tell the student, keep the old answer
-                    problems.append(f"Could not record the new choices ({err}). Make sure this "
-                                    "cell contains only the form call, then press Shift+Enter.")
-                shown = live
-        result = Form(form_id, questions, recorded, shown, title=title, problems=problems)
+        if autograding():
+            result = RecordedForm(form_id, questions, recorded, title=title, problems=problems)
+        else:
+            result = _live_form(form_id, questions, recorded, problems, title)
     except Exception as err:  # a broken form must never stop the notebook or grading
         result = _BrokenForm(form_id, err)
     RECORDED[form_id] = result.answers
-    if isinstance(result, Form):
+    if isinstance(result, RecordedForm):
         _LIVE[form_id] = result
     return result
+
+
+def _live_form(form_id, questions, recorded, problems, title) -> Form:
+    """The form with controls; records the live choices of its previous run, if they changed."""
+    previous = _LIVE.get(form_id)
+    shown = recorded
+    if isinstance(previous, Form) and [q.id for q in previous.questions] == [q.id for q in questions]:
+        live = _compact(questions, previous.live())
+        if live != recorded:
+            try:
+                source = rewrite_answer(_current_cell_source() or "", form_id, live)
+                get_ipython().set_next_input(source, replace=True)
+                recorded, problems = live, []
+            except Exception as err:  # not plain Python: tell the student, keep the old answer
+                problems = [*problems, f"Could not record the new choices ({err}). Make sure "
+                            "this cell contains only the form call, then press Shift+Enter."]
+            shown = live
+    return Form(form_id, questions, recorded, shown, title=title, problems=problems)
 
 
 class _BrokenForm:

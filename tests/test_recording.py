@@ -40,6 +40,7 @@ class FakeShell:
 
 @pytest.fixture(autouse=True)
 def fresh_kernel(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     RECORDED.clear()
     recording._LIVE.clear()
     shell = FakeShell(CELL)
@@ -109,6 +110,25 @@ def test_form_is_rebuilt_from_the_literal_after_a_restart(fresh_kernel):
     f3, same = run_cell(fresh_kernel, source)
     assert same == source and f3.live() == ANSWER and f3.state() == "recorded"
     assert "Form f1: recorded" in f3._repr_mimebundle_()["text/plain"]
+
+
+def test_while_autograding_the_form_shows_the_recorded_answers_in_words(fresh_kernel, monkeypatch):
+    cell = f"form(\"f1\", QUESTIONS, answer={ANSWER!r})"
+    live, _ = run_cell(fresh_kernel, cell)
+    RECORDED.clear()
+    recording._LIVE.clear()
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    graded, same = run_cell(fresh_kernel, cell)
+    assert same == cell and not fresh_kernel.next_inputs
+    assert RECORDED["f1"] == live.answers == ANSWER, "grading sees what the student recorded"
+    bundle = graded._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html"}, "no widgets: feedback pages can show it"
+    page = bundle["text/html"]
+    assert "Role transition" in page and "Which clues?" in page
+    assert "<b>not</b>" not in page and "&lt;b&gt;not&lt;/b&gt;" in page, "student text is escaped"
+    assert handin_report() == [("f1", "recorded")]
+    blank, _ = run_cell(fresh_kernel, 'form("f2", QUESTIONS, answer=None)')
+    assert "f2 — empty" in blank._repr_mimebundle_()["text/html"]
 
 
 def test_rewrite_keeps_the_rest_of_the_cell():

@@ -1,0 +1,86 @@
+"""Kernels forked by the fork server behave like freshly started ones and cannot reach it."""
+
+import json
+import os
+import sys
+
+import nbformat
+import pytest
+
+from ipt_helpers.grading import SANDBOX_UID_BASE, execute_notebook, sandbox_python
+from ipt_helpers.kernel_forkserver import ForkServer, is_ipykernel
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="the fork server needs Linux")
+
+PYTHON, _ = sandbox_python()
+UID = SANDBOX_UID_BASE + 999 if PYTHON else None
+SETTINGS = {"timeout": 30, "allow_errors": True, "kernel_name": "", "interrupt_on_timeout": True}
+
+PROBE = """import json, os, random, sys
+fds = {}
+for fd in os.listdir('/proc/self/fd'):
+    try:
+        fds[fd] = os.fstat(int(fd)).st_ino
+    except OSError:
+        pass
+print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(),
+                  "cwd": os.getcwd(), "path": sys.path, "argv": sys.argv[1:2], "home": os.environ.get("HOME"),
+                  "execution": os.environ.get("NBGRADER_EXECUTION"), "python": sys.executable,
+                  "random": random.random(), "fd_inodes": sorted(fds.values())}))
+"""
+
+
+def probe(fork, source=PROBE, notebook_timeout=60):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    out = execute_notebook(nbformat.writes(nb).encode(), {"data.txt": b"x"}, SETTINGS, UID,
+                           notebook_timeout, PYTHON or "", fork)
+    assert "notebook" in out, out
+    cell = nbformat.reads(out["notebook"].decode(), as_version=4).cells[0]
+    text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+    return json.loads(text) if source is PROBE else cell.outputs
+
+
+def test_a_forked_kernel_sees_what_a_freshly_started_one_sees():
+    started, forked = probe(fork=False), probe(fork=True)
+    for key in ("uid", "gid", "groups", "python", "execution", "path", "argv"):
+        assert forked[key] == started[key], key
+    assert forked["execution"] == "autograde"
+    for info in (started, forked):
+        assert info["cwd"].startswith("/tmp/ipt-grade-") and info["home"] == info["cwd"]
+    if UID is not None:
+        assert forked["uid"] == UID and forked["groups"] == []
+
+
+def test_each_forked_kernel_has_its_own_random_state():
+    assert probe(fork=True)["random"] != probe(fork=True)["random"]
+
+
+def test_a_forked_kernel_holds_no_channel_to_the_fork_server():
+    info = probe(fork=True)
+    server = ForkServer._servers[PYTHON or sys.executable].proc
+    pipes = {os.fstat(server.stdin.fileno()).st_ino, os.fstat(server.stdout.fileno()).st_ino}
+    assert not pipes & set(info["fd_inodes"])
+
+
+def test_the_fork_server_is_restarted_when_it_has_died():
+    probe(fork=True)
+    server = ForkServer._servers[PYTHON or sys.executable]
+    server.proc.kill()
+    server.proc.wait()
+    assert probe(fork=True)["execution"] == "autograde"
+
+
+def test_a_forked_kernel_is_stopped_at_the_notebook_time_limit():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("while True:\n    pass")]
+    out = execute_notebook(nbformat.writes(nb).encode(), {}, {**SETTINGS, "timeout": 300}, UID,
+                           3, PYTHON or "", True)
+    assert "longer than 3 s" in out["error"]
+
+
+def test_only_ipykernel_commands_are_forked():
+    assert is_ipykernel(["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "k.json"])
+    assert not is_ipykernel(["/usr/bin/R", "--slave", "-e", "IRkernel::main()"])
