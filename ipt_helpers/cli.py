@@ -43,38 +43,48 @@ def _release(course: Course, args) -> int:
     return 0
 
 
+def _import_grading() -> None:
+    """Run on each worker first, so that it imports the grading code while the
+    coordinator imports it as well."""
+    import ipt_helpers.grading  # noqa: F401
+
+
 def _grade(course: Course, args) -> int:
     from dask.distributed import Client, LocalCluster
 
-    from .grading import grade, open_to_others, sandbox_python
-
     course.check_assignment(args.assignment)
-    python, note = sandbox_python(args.sandbox_python)
-    print(f"isolation: {note}")
-    if python and open_to_others(course.root):
-        course.root.chmod(course.root.stat().st_mode & ~0o077)
-        print(f"made {course.root} private to its owner (chmod go-rwx), so that student code "
-              "cannot read the keys or the gradebook")
-    odd = [p.name for p in (course.root / "submitted").glob("*")
-           if (p / args.assignment).is_dir() and p.name not in course.submitted_students(args.assignment)]
-    total = [0]
-
-    def progress(key, outcome):
-        total[0] += 1
-        state = "error: " + outcome["error"] if "error" in outcome else "executed"
-        print(f"[{total[0]}] {key[0]} / {key[1]}: {state}", file=sys.stderr, flush=True)
-
     if args.scheduler:
         client = Client(args.scheduler)
     else:
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=args.threads,
                                processes=True, dashboard_address=None)
         client = Client(cluster)
+    warm_up = [client.submit(_import_grading, workers=[address], pure=False)
+               for address in client.scheduler_info()["workers"]]  # while we import it too
+
     try:
+        from .grading import grade, open_to_others, sandbox_python
+
+        python, note = sandbox_python(args.sandbox_python)
+        print(f"isolation: {note}")
+        if python and open_to_others(course.root):
+            course.root.chmod(course.root.stat().st_mode & ~0o077)
+            print(f"made {course.root} private to its owner (chmod go-rwx), so that student code "
+                  "cannot read the keys or the gradebook")
+        odd = [p.name for p in (course.root / "submitted").glob("*")
+               if (p / args.assignment).is_dir() and p.name not in course.submitted_students(args.assignment)]
+        total = [0]
+
+        def progress(key, outcome):
+            total[0] += 1
+            state = "error: " + outcome["error"] if "error" in outcome else "executed"
+            print(f"[{total[0]}] {key[0]} / {key[1]}: {state}", file=sys.stderr, flush=True)
+
         report = grade(course, args.assignment, client=client, students=args.student or None,
                        force=args.force, notebook_timeout=args.timeout, progress=progress,
                        python=python)
     finally:
+        del warm_up
         client.close()
         if not args.scheduler:
             cluster.close()

@@ -1,19 +1,20 @@
-"""Parallel autograding: nbgrader's own grading steps, with notebook execution on Dask workers.
+"""Parallel autograding: nbgrader's own grading steps, with the per-notebook work on Dask workers.
 
-In the coordinating process:
-
-1. *dispatch*: each submitted notebook goes through nbgrader's own sanitising steps (clear
-   outputs, restore locked and test cells from the gradebook, …) and is sent, as bytes, to a
-   Dask worker, without waiting;
-2. *collect*: nbgrader's ``Autograde`` converter runs as usual, except that its ``Execute``
-   step is replaced by ``Collect``, which waits for the worker's executed notebook (checking
-   that it was made from exactly this sanitised notebook, else executing it now). Scoring,
-   late penalties and the gradebook are nbgrader's own, written by this process only.
-
-A worker executes a notebook in a private temporary folder holding only the assignment's
-non-notebook files, with a time limit for the whole notebook. When the worker runs as root,
-each kernel runs as its own unprivileged user id, so student code can read neither the
-course directory (which must not be open to other users) nor another kernel's memory.
+1. *dispatch* (coordinator): each submitted notebook is sent, as bytes, to a Dask worker,
+   without waiting. Every worker receives once a Job: the course configuration, nbgrader's
+   sanitising steps as Autograde runs them, and a copy of an sqlite gradebook (which these
+   steps read the locked and test cells from; a PostgreSQL gradebook is read directly).
+2. *on a worker*: the notebook is sanitised with those steps, then executed in a private
+   temporary folder holding only the assignment's non-notebook files, with a time limit for
+   the whole notebook. When the worker runs as root, each kernel runs as its own
+   unprivileged user id, so student code can read neither the course directory (which must
+   not be open to other users) nor another kernel's memory. Kernels are forked from a fork
+   server that has imported ipykernel once (see kernel_forkserver).
+3. *collect* (coordinator): nbgrader's ``Autograde`` converter runs as usual, except that
+   its sanitising steps are skipped and its ``Execute`` step is replaced by ``Collect``,
+   which waits for the worker's executed notebook (checking that it was made from exactly
+   this submission, else sending it again). Scoring, late penalties and the gradebook are
+   nbgrader's own, written by this process only.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import hashlib
 import os
 import shutil
 import signal
+import sqlite3
 import sys
 import tempfile
 import threading
@@ -162,6 +164,53 @@ class _Deadline:
         self.timer.cancel()
 
 
+# --- sanitising, on a worker ---------------------------------------------------------------
+
+@dataclass
+class Job:
+    """What every notebook of one grading run needs; sent once to each worker."""
+
+    assignment: str
+    config: object                 # the course's nbgrader configuration
+    steps: list                    # nbgrader's sanitising preprocessors, as Autograde runs them
+    db_url: str                    # the gradebook, when it is not a snapshot
+    snapshot: bytes | None         # an sqlite gradebook, copied before grading starts
+    files: dict[str, bytes]        # the assignment's other files, put beside each notebook
+    settings: dict                 # nbgrader's Execute settings
+    notebook_timeout: float
+    python: str                    # the Python sandboxed kernels run ("" for the default)
+
+
+def sanitise(nb, student: str, notebook: str, job: Job):
+    """Apply nbgrader's own sanitising steps (restore locked and test cells from the
+    gradebook, clear outputs, ...) to a submitted notebook, as Autograde does."""
+    scratch = tempfile.mkdtemp(prefix="ipt-gradebook-")  # private to this (trusted) process
+    try:
+        db_url = job.db_url
+        if job.snapshot is not None:
+            Path(scratch, "gradebook.db").write_bytes(job.snapshot)
+            db_url = f"sqlite:///{scratch}/gradebook.db"
+        resources = {"nbgrader": {"student": student, "assignment": job.assignment,
+                                  "notebook": notebook, "db_url": db_url},
+                     "unique_key": notebook, "metadata": {}}
+        for cls in job.steps:
+            nb, resources = cls(config=job.config)(nb, resources)
+        return nb
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def grade_notebook(submitted: bytes, student: str, notebook: str, uid: int | None, job: Job) -> dict:
+    """On a worker: sanitise a submitted notebook, then execute it (see execute_notebook)."""
+    try:
+        nb = nbformat.reads(submitted.decode("utf-8"), as_version=4)
+        nb = sanitise(nb, student, notebook, job)
+        data = nbformat.writes(nb).encode("utf-8")
+    except Exception as err:  # a broken submission costs this notebook, never the run
+        return {"error": f"{type(err).__name__}: {err}"}
+    return execute_notebook(data, job.files, job.settings, uid, job.notebook_timeout, job.python)
+
+
 # --- in the coordinator ---------------------------------------------------------------------
 
 def notebook_digest(nb) -> str:
@@ -177,44 +226,39 @@ def notebook_digest(nb) -> str:
 
 @dataclass
 class Dispatcher:
-    """Sends sanitised notebooks to Dask and hands back their executed versions."""
+    """Sends submitted notebooks to Dask and hands back their sanitised, executed versions."""
 
     client: object
-    settings: dict
-    files: dict[str, bytes]
-    notebook_timeout: float
-    sandbox_python: str | None   # None: kernels run as this user, in a private folder only
+    job: object                  # the Job, scattered to the workers
+    sandboxed: bool              # each kernel runs as its own unprivileged user
     progress: object = None
     futures: dict = field(default_factory=dict)
     digests: dict = field(default_factory=dict)
     errors: dict = field(default_factory=dict)
     _count: int = 0
 
-    def submit(self, key, nb, digest):
-        """Execute ``nb`` (sanitised) for ``key``; ``digest`` identifies the submission."""
+    def submit(self, key, submitted: bytes, digest: str):
+        """Grade ``submitted`` (the notebook as handed in) for ``key`` = (student, notebook)."""
         self._count += 1
-        uid = SANDBOX_UID_BASE + self._count if self.sandbox_python is not None else None
-        data = nbformat.writes(nb).encode("utf-8")
+        uid = SANDBOX_UID_BASE + self._count if self.sandboxed else None
         self.digests[key] = digest
         self.futures[key] = self.client.submit(
-            execute_notebook, data, self.files, self.settings, uid, self.notebook_timeout,
-            self.sandbox_python or "",
-            key=f"ipt-execute-{self._count}-{hashlib.sha1(repr(key).encode()).hexdigest()[:8]}",
+            grade_notebook, submitted, key[0], key[1], uid, self.job,
+            key=f"ipt-grade-{self._count}-{hashlib.sha1(repr(key).encode()).hexdigest()[:8]}",
             pure=False)
 
-    def result(self, key, submitted, sanitise):
-        """The executed notebook for ``key``; ``submitted`` is the notebook as handed in."""
+    def result(self, key, submitted):
+        """The executed notebook for ``key``; ``submitted`` is the notebook as nbgrader read it."""
         if key not in self.futures or self.digests.get(key) != notebook_digest(submitted):
-            # not dispatched, or changed since: sanitise and execute it now
-            self.submit(key, sanitise(submitted, key), notebook_digest(submitted))
+            # not dispatched, or changed since: send this version now
+            self.submit(key, nbformat.writes(submitted).encode("utf-8"), notebook_digest(submitted))
         outcome = self.futures.pop(key).result()
         if self.progress:
             self.progress(key, outcome)
         if "error" in outcome:
             self.errors[key] = outcome["error"]
             raise RuntimeError(f"could not execute {key[1]} for {key[0]}: {outcome['error']}")
-        executed = nbformat.reads(outcome["notebook"].decode("utf-8"), as_version=nbformat.NO_CONVERT)
-        return executed
+        return nbformat.reads(outcome["notebook"].decode("utf-8"), as_version=nbformat.NO_CONVERT)
 
 
 def _key(resources):
@@ -226,15 +270,14 @@ class Collect(NbGraderPreprocessor):
     """Stands in for Execute in the collect pass: the worker's executed notebook.
 
     The collect pass runs with no sanitising steps of its own: the notebook it receives is
-    the submission as handed in, and the one it returns was sanitised (by the same steps) and
-    executed in the dispatch pass.
+    the submission as handed in, and the one it returns was sanitised (by the same steps,
+    on the worker) and executed.
     """
 
     dispatcher = Any()
-    sanitise = Any()
 
     def preprocess(self, nb, resources):
-        return self.dispatcher.result(_key(resources), nb, self.sanitise), resources
+        return self.dispatcher.result(_key(resources), nb), resources
 
 
 def execute_settings(config) -> dict:
@@ -314,41 +357,41 @@ def _autograde(course, assignment, students, *, execute_step):
     return failures
 
 
-class Sanitiser:
-    """nbgrader's own sanitising steps (as configured for Autograde), applied to one notebook."""
+def make_job(course, config, assignment, notebook_timeout, python) -> Job:
+    """The Job for grading ``assignment``: nbgrader's sanitising steps and what they need."""
+    from nbgrader.converters import Autograde
 
-    def __init__(self, course, config, assignment):
-        from nbgrader.converters import Autograde
+    autograde = course.converter(Autograde, assignment, config=config)
+    db_url = autograde.coursedir.db_url
+    snapshot = None
+    path = Path(course.root, db_url[len("sqlite:///"):])
+    if db_url.startswith("sqlite:///") and path.is_file():  # workers may be on other machines
+        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            snapshot = source.serialize()
+        finally:
+            source.close()
+    ignore = config.CourseDirectory.get("ignore", [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"])
+    return Job(assignment=assignment, config=config, steps=list(autograde.sanitize_preprocessors),
+               db_url=db_url, snapshot=snapshot,
+               files=assignment_files(course.root / "source" / assignment, ignore),
+               settings=execute_settings(config), notebook_timeout=notebook_timeout,
+               python=python or "")
 
-        autograde = course.converter(Autograde, assignment, config=config)
-        self.db_url = autograde.coursedir.db_url
-        self.assignment = assignment
-        self.steps = [cls(config=config) for cls in autograde.sanitize_preprocessors]
 
-    def __call__(self, nb, key):
-        student, notebook = key
-        nb = nbformat.from_dict(nbformat.reads(nbformat.writes(nb), as_version=nbformat.NO_CONVERT))
-        resources = {"nbgrader": {"student": student, "assignment": self.assignment,
-                                  "notebook": notebook, "db_url": self.db_url},
-                     "unique_key": notebook, "metadata": {}}
-        for step in self.steps:
-            nb, resources = step(nb, resources)
-        return nb
-
-
-def dispatch_all(course, assignment, students, dispatcher, sanitise):
-    """Sanitise every submitted notebook and send it to the workers, without waiting."""
+def dispatch_all(course, assignment, students, dispatcher):
+    """Send every submitted notebook to the workers, without waiting."""
     known = set(course.notebooks(assignment))
     for student in students:
         for path in sorted((course.root / "submitted" / student / assignment).glob("*.ipynb")):
             if path.stem not in known:
                 continue  # nbgrader skips notebooks that are not part of the assignment
             try:
-                submitted = nbformat.read(path, as_version=nbformat.NO_CONVERT)
-                dispatcher.submit((student, path.stem), sanitise(submitted, (student, path.stem)),
-                                  notebook_digest(submitted))
+                data = path.read_bytes()
+                digest = notebook_digest(nbformat.reads(data.decode("utf-8"), as_version=4))
             except Exception:
                 continue  # the collect pass meets the same problem and reports it
+            dispatcher.submit((student, path.stem), data, digest)
 
 
 def grade(course, assignment, *, client, students=None, force=False,
@@ -379,15 +422,12 @@ def grade(course, assignment, *, client, students=None, force=False,
         return report
 
     config = course.config()
-    dispatcher = Dispatcher(
-        client=client, settings=execute_settings(config),
-        files=assignment_files(course.root / "source" / assignment,
-                               config.CourseDirectory.get("ignore", [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"])),
-        notebook_timeout=notebook_timeout, sandbox_python=python, progress=progress)
-    sanitise = Sanitiser(course, config, assignment)
-    dispatch_all(course, assignment, todo, dispatcher, sanitise)
-    failures = _autograde(course, assignment, todo,
-                          execute_step=Collect(dispatcher=dispatcher, sanitise=sanitise))
+    job = make_job(course, config, assignment, notebook_timeout, python)
+    [job_future] = client.scatter([job], broadcast=True, hash=False)
+    dispatcher = Dispatcher(client=client, job=job_future, sandboxed=python is not None,
+                            progress=progress)
+    dispatch_all(course, assignment, todo, dispatcher)
+    failures = _autograde(course, assignment, todo, execute_step=Collect(dispatcher=dispatcher))
     for (student, notebook) in dispatcher.digests:
         if (student, notebook) in dispatcher.errors:
             report.failed[(student, notebook)] = dispatcher.errors[(student, notebook)]

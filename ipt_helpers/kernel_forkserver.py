@@ -26,8 +26,11 @@ import traceback
 
 from jupyter_client.provisioning import LocalProvisioner
 
-PRELOAD = ["ipykernel.kernelapp", "ipywidgets", "ipt_helpers.widgets", "ipt_helpers.recording",
-           "ipt_helpers.scoring"]
+#: What a kernel imports as it starts (ipykernel.kernelapp and what initialising it pulls in)
+#: and what the course's notebooks import. A module missing here is imported by the kernel.
+PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "psutil",
+           "sqlite3", "IPython.core.completerlib", "IPython.core.debugger", "ipywidgets",
+           "ipt_helpers.widgets", "ipt_helpers.recording", "ipt_helpers.scoring"]
 
 
 def is_ipykernel(cmd: list[str]) -> bool:
@@ -45,6 +48,8 @@ def main() -> None:
             importlib.import_module(name)
         except ImportError:
             pass  # the kernel imports it itself, if it needs it
+    if threading.active_count() > 1:  # only a single-threaded process can be forked safely
+        sys.exit("kernel fork server: a preloaded module started a thread; not forking")
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # the worker that started us stops us
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
     replies = os.fdopen(os.dup(1), "w")
@@ -80,7 +85,7 @@ def _become_kernel(request: dict) -> None:
             os.setuid(uid)
         os.chdir(request["cwd"])
         os.environ.clear()
-        os.environ.update(request["env"], JPY_PARENT_PID=str(os.getppid()))  # stop with us
+        os.environ.update(request["env"])
         import tempfile
         tempfile.tempdir = None
         import runpy
@@ -170,12 +175,17 @@ class ForkServer:
             return cls._servers.setdefault(python, cls(python))
 
     def launch(self, cmd: list[str], env: dict, cwd: str, uid: int | None) -> ForkedKernel:
-        """Fork a kernel running ``cmd`` (a ``python -m ipykernel_launcher`` command)."""
+        """Fork a kernel running ``cmd`` (a ``python -m ipykernel_launcher`` command).
+
+        The server itself starts with the first kernel's environment, so that what modules
+        read from the environment as they are imported is what a kernel started anew reads.
+        """
+        env = {**env, "JPY_PARENT_PID": str(os.getpid())}  # as jupyter_client's launcher sets
         request = json.dumps({"argv": cmd, "env": env, "cwd": cwd, "uid": uid}) + "\n"
         with self.lock:
             if self.proc is None or self.proc.poll() is not None:
                 self.proc = subprocess.Popen(
-                    [self.python, "-m", "ipt_helpers.kernel_forkserver"], cwd="/",
+                    [self.python, "-m", "ipt_helpers.kernel_forkserver"], cwd="/", env=env,
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, close_fds=True)
             self.proc.stdin.write(request)
             self.proc.stdin.flush()
@@ -194,8 +204,12 @@ class ForkServerProvisioner(LocalProvisioner):
     async def launch_kernel(self, cmd, **kwargs):
         if not is_ipykernel(cmd):
             return await super().launch_kernel(cmd, **kwargs)
-        server = ForkServer.for_python(cmd[0])
-        self.process = server.launch(cmd, kwargs["env"], kwargs["cwd"], kwargs.get("user"))
+        try:
+            self.process = ForkServer.for_python(cmd[0]).launch(
+                cmd, kwargs["env"], kwargs["cwd"], kwargs.get("user"))
+        except (OSError, RuntimeError, ValueError) as err:
+            self.log.warning("%s; starting the kernel the usual way", err)
+            return await super().launch_kernel(cmd, **kwargs)
         self.pid = self.pgid = self.process.pid
         return self.connection_info
 

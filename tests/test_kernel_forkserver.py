@@ -17,6 +17,7 @@ UID = SANDBOX_UID_BASE + 999 if PYTHON else None
 SETTINGS = {"timeout": 30, "allow_errors": True, "kernel_name": "", "interrupt_on_timeout": True}
 
 PROBE = """import json, os, random, sys
+from ipykernel.kernelapp import IPKernelApp
 fds = {}
 for fd in os.listdir('/proc/self/fd'):
     try:
@@ -26,7 +27,8 @@ for fd in os.listdir('/proc/self/fd'):
 print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(),
                   "cwd": os.getcwd(), "path": sys.path, "argv": sys.argv[1:2], "home": os.environ.get("HOME"),
                   "execution": os.environ.get("NBGRADER_EXECUTION"), "python": sys.executable,
-                  "random": random.random(), "fd_inodes": sorted(fds.values())}))
+                  "random": random.random(), "parent": IPKernelApp.instance().parent_handle,
+                  "fd_inodes": sorted(fds.values())}))
 """
 
 
@@ -44,9 +46,9 @@ def probe(fork, source=PROBE, notebook_timeout=60):
 
 def test_a_forked_kernel_sees_what_a_freshly_started_one_sees():
     started, forked = probe(fork=False), probe(fork=True)
-    for key in ("uid", "gid", "groups", "python", "execution", "path", "argv"):
+    for key in ("uid", "gid", "groups", "python", "execution", "path", "argv", "parent"):
         assert forked[key] == started[key], key
-    assert forked["execution"] == "autograde"
+    assert forked["execution"] == "autograde" and forked["parent"] == os.getpid()
     for info in (started, forked):
         assert info["cwd"].startswith("/tmp/ipt-grade-") and info["home"] == info["cwd"]
     if UID is not None:
@@ -84,3 +86,11 @@ def test_a_forked_kernel_is_stopped_at_the_notebook_time_limit():
 def test_only_ipykernel_commands_are_forked():
     assert is_ipykernel(["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "k.json"])
     assert not is_ipykernel(["/usr/bin/R", "--slave", "-e", "IRkernel::main()"])
+
+
+def test_kernels_start_the_usual_way_when_the_fork_server_fails(monkeypatch):
+    def broken(self, *args):
+        raise RuntimeError("the kernel fork server stopped")
+
+    monkeypatch.setattr(ForkServer, "launch", broken)
+    assert probe(fork=True)["execution"] == "autograde"
