@@ -43,24 +43,34 @@ def _release(course: Course, args) -> int:
     return 0
 
 
-def _import_grading() -> None:
-    """Run on each worker first, so that it imports the grading code while the
-    coordinator imports it as well."""
-    import ipt_helpers.grading  # noqa: F401
+def _local_cluster(workers, threads):
+    """A LocalCluster whose worker processes are forked from one process that has imported
+    the grading code once (Dask's forkserver method), instead of each importing it."""
+    import dask
+    from dask.distributed import LocalCluster
+    from distributed.utils import get_mp_context
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        get_mp_context().set_forkserver_preload(["distributed", "ipt_helpers.grading"])
+        return LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
+                            dashboard_address=None)
 
 
 def _grade(course: Course, args) -> int:
-    from dask.distributed import Client, LocalCluster
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dask.distributed import Client
 
     course.check_assignment(args.assignment)
+    cluster = None
     if args.scheduler:
         client = Client(args.scheduler)
-    else:
-        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=args.threads,
-                               processes=True, dashboard_address=None)
+    else:  # the workers start while this process imports the grading code
+        with ThreadPoolExecutor(1) as pool:
+            starting = pool.submit(_local_cluster, args.workers, args.threads)
+            from . import grading  # noqa: F401
+            cluster = starting.result()
         client = Client(cluster)
-    warm_up = [client.submit(_import_grading, workers=[address], pure=False)
-               for address in client.scheduler_info()["workers"]]  # while we import it too
 
     try:
         from .grading import grade, open_to_others, sandbox_python
@@ -84,9 +94,8 @@ def _grade(course: Course, args) -> int:
                        force=args.force, notebook_timeout=args.timeout, progress=progress,
                        python=python)
     finally:
-        del warm_up
         client.close()
-        if not args.scheduler:
+        if cluster is not None:
             cluster.close()
     for student in report.skipped:
         print(f"skipped {student}: already graded (use --force to grade again)")
