@@ -89,6 +89,7 @@ def test_round_trip(course, assignment):
     perfect_page = (course / "feedback" / "perfect" / assignment / f"{notebooks[0].stem}.html").read_text()
     assert "Correct" in perfect_page
     assert "&lt;script&gt;" in perfect_page, "the written answer is shown as text"
+    assert "Your answer:" in perfect_page, "each form shows the recorded answers in words"
 
     # 5. CSV export with those scores
     run(["nbgrader", "export", "--to", "grades.csv"], cwd=course)
