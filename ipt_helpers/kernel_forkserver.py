@@ -159,7 +159,8 @@ class ForkedKernel:
 
 
 class ForkServer:
-    """One fork server per kernel Python, started on first use and restarted if it died."""
+    """One fork server per kernel Python, started on first use and restarted if it died
+    (but not again if it stops as it starts)."""
 
     _servers: dict[str, "ForkServer"] = {}
     _lock = threading.Lock()
@@ -167,6 +168,7 @@ class ForkServer:
     def __init__(self, python: str):
         self.python = python
         self.proc = None
+        self.failed = ""
         self.lock = threading.Lock()
 
     @classmethod
@@ -183,15 +185,24 @@ class ForkServer:
         env = {**env, "JPY_PARENT_PID": str(os.getpid())}  # as jupyter_client's launcher sets
         request = json.dumps({"argv": cmd, "env": env, "cwd": cwd, "uid": uid}) + "\n"
         with self.lock:
-            if self.proc is None or self.proc.poll() is not None:
+            fresh = self.proc is None or self.proc.poll() is not None
+            if fresh:
+                if self.failed:
+                    raise RuntimeError(self.failed)
                 self.proc = subprocess.Popen(
                     [self.python, "-m", "ipt_helpers.kernel_forkserver"], cwd="/", env=env,
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, close_fds=True)
-            self.proc.stdin.write(request)
-            self.proc.stdin.flush()
-            line = self.proc.stdout.readline()
+            try:
+                self.proc.stdin.write(request)
+                self.proc.stdin.flush()
+                line = self.proc.stdout.readline()
+            except BrokenPipeError:
+                line = ""
         if not line:
-            raise RuntimeError(f"the kernel fork server ({self.python}) stopped")
+            message = f"the kernel fork server ({self.python}) stopped"
+            if fresh:  # it cannot start here: do not try again for every kernel
+                self.failed = message + " as it started"
+            raise RuntimeError(message)
         answer = json.loads(line)
         if "error" in answer:
             raise RuntimeError(f"the kernel fork server could not start a kernel: {answer['error']}")

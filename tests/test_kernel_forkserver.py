@@ -94,3 +94,18 @@ def test_kernels_start_the_usual_way_when_the_fork_server_fails(monkeypatch):
 
     monkeypatch.setattr(ForkServer, "launch", broken)
     assert probe(fork=True)["execution"] == "autograde"
+
+
+def test_a_fork_server_that_cannot_start_is_not_retried_for_every_kernel(tmp_path):
+    python = tmp_path / "python"
+    python.write_text("#!/bin/sh\nexit 3\n")
+    python.chmod(0o755)
+    server = ForkServer(str(python))
+    cmd = [str(python), "-m", "ipykernel_launcher", "-f", "k.json"]
+    with pytest.raises(RuntimeError, match="stopped"):
+        server.launch(cmd, {}, str(tmp_path), None)
+    first = server.proc
+    assert first.wait() == 3
+    with pytest.raises(RuntimeError, match="stopped as it started"):
+        server.launch(cmd, {}, str(tmp_path), None)
+    assert server.proc is first, "no new server was started"
