@@ -85,10 +85,10 @@ def _grade(course: Course, args) -> int:
                if (p / args.assignment).is_dir() and p.name not in course.submitted_students(args.assignment)]
         total = [0]
 
-        def progress(key, outcome):
+        def progress(key, outcome, of):
             total[0] += 1
             state = "error: " + outcome["error"] if "error" in outcome else "executed"
-            print(f"[{total[0]}] {key[0]} / {key[1]}: {state}", file=sys.stderr, flush=True)
+            print(f"[{total[0]}/{of}] {key[0]} / {key[1]}: {state}", file=sys.stderr, flush=True)
 
         report = grade(course, args.assignment, client=client, students=args.student or None,
                        force=args.force, notebook_timeout=args.timeout, progress=progress,

@@ -254,7 +254,7 @@ class Dispatcher:
             self.submit(key, nbformat.writes(submitted).encode("utf-8"), notebook_digest(submitted))
         outcome = self.futures.pop(key).result()
         if self.progress:
-            self.progress(key, outcome)
+            self.progress(key, outcome, len(self.digests))
         if "error" in outcome:
             self.errors[key] = outcome["error"]
             raise RuntimeError(f"could not execute {key[1]} for {key[0]}: {outcome['error']}")

@@ -95,6 +95,7 @@ def test_grades_identical_to_sequential_nbgrader_autograde(course):
                         cwd=parallel, check=False)
     assert result.returncode == 1, "the crashed notebook is reported"
     assert "FAILED crasher" in result.stdout
+    assert "[1/6] " in result.stderr and "[6/6] " in result.stderr, "progress, counted"
     assert scores(parallel) == scores(sequential)
     graded = {s: sum(v or 0 for (st, _, _), v in scores(parallel).items() if st == s)
               for s in ("perfect", "blank", "partial", "looper", "flooder")}
