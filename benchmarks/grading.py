@@ -67,8 +67,8 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--assignment", default="ps1-problem-areas")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--workers", type=int, default=os.cpu_count())
-    parser.add_argument("--threads", type=int, default=3)
+    parser.add_argument("--workers", type=int, help="as ipt-course grade (default: one per core)")
+    parser.add_argument("--threads", type=int, help="as ipt-course grade (default: its default)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="ipt-bench-"))
@@ -90,11 +90,12 @@ def main() -> None:
         print(f"nbgrader autograde:  {t_plain:7.1f} s  ({t_plain / args.students:.2f} s per notebook)")
 
         t0 = time.monotonic()
-        sh("ipt-course", "grade", args.assignment, "--workers", args.workers,
-           "--threads", args.threads, cwd=ours)
+        options = [*(["--workers", args.workers] if args.workers else []),
+                   *(["--threads", args.threads] if args.threads else [])]
+        sh("ipt-course", "grade", args.assignment, *options, cwd=ours)
         t_ours = time.monotonic() - t0
         print(f"ipt-course grade:    {t_ours:7.1f} s  ({t_ours / args.students:.2f} s per notebook; "
-              f"{args.workers} workers x {args.threads} threads on {os.cpu_count()} cores)")
+              f"options {' '.join(map(str, options)) or 'default'}; {os.cpu_count()} cores)")
 
         same = gradebook(plain, args.assignment) == gradebook(ours, args.assignment)
         print(f"grades identical: {'yes' if same else 'NO'}")

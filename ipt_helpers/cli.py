@@ -14,6 +14,7 @@ words with a non-zero exit; nothing existing is overwritten without --force.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import zipfile
 from pathlib import Path
@@ -67,7 +68,7 @@ def _grade(course: Course, args) -> int:
         client = Client(args.scheduler)
     else:  # the workers start while this process imports the grading code
         with ThreadPoolExecutor(1) as pool:
-            starting = pool.submit(_local_cluster, args.workers, args.threads)
+            starting = pool.submit(_local_cluster, args.workers or os.cpu_count() or 1, args.threads)
             from . import grading  # noqa: F401
             cluster = starting.result()
         client = Client(cluster)
@@ -75,6 +76,9 @@ def _grade(course: Course, args) -> int:
     try:
         from .grading import grade, open_to_others, sandbox_python
 
+        workers = client.scheduler_info()["workers"].values()
+        print(f"workers: {len(workers)}, executing "
+              f"{sum(w.get('nthreads', 0) for w in workers)} notebooks at a time")
         python, note = sandbox_python(args.sandbox_python)
         print(f"isolation: {note}")
         if python and open_to_others(course.root):

@@ -121,6 +121,9 @@ def test_student_code_cannot_reach_keys_or_gradebook(course):
     assert (contrast / "planted.txt").exists(), "plain nbgrader: student code writes in the course"
     before = {p: p.stat().st_mtime_ns for p in course.rglob("*") if p.is_file()}
     result = ipt_course("grade", ASSIGNMENT, cwd=course)
+    cores = os.cpu_count()
+    assert f"workers: {cores}, executing {2 * cores} notebooks at a time" in result.stdout, \
+        "by default one worker per core, each running --threads (2) notebooks"
     nb_name = next((course / "source" / ASSIGNMENT).glob("*.ipynb")).stem
 
     def snoop_output(root):
