@@ -11,7 +11,7 @@
    not be open to other users) nor another kernel's memory. Kernels are forked from a fork
    server that has imported ipykernel once (see kernel_forkserver).
 3. *collect* (coordinator): nbgrader's ``Autograde`` converter runs as usual, except that
-   its sanitising steps are skipped and its ``Execute`` step is replaced by ``Collect``,
+   the steps the worker ran are skipped and its ``Execute`` step is replaced by ``Collect``,
    which waits for the worker's executed notebook (checking that it was made from exactly
    this submission, else sending it again). Scoring, late penalties and the gradebook are
    nbgrader's own, written by this process only.
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import CheckCellMetadata, Execute, NbGraderPreprocessor
 from traitlets import Any, Bool, Integer, Unicode
 
 from .kernel_forkserver import ForkServerProvisioner
@@ -338,14 +338,20 @@ class GradeReport:
     seconds: float = 0.0
 
 
-def _autograde(course, assignment, students, *, execute_step):
-    """Run nbgrader's Autograde converter in this process for ``students``."""
+def _autograde(course, assignment, students, *, execute_step, checked_on_workers=False):
+    """Run nbgrader's Autograde converter in this process for ``students``.
+
+    Its sanitising steps ran on the workers, and its Execute step is ``execute_step``. When
+    the workers also checked the cells' nbgrader metadata (CheckCellMetadata), the same check
+    is not repeated here: no later step changes that metadata.
+    """
     from nbgrader.converters import Autograde
 
     converter = course.converter(Autograde, assignment)  # students to skip are filtered out
-    converter.sanitize_preprocessors = []  # done in the dispatch pass (see Collect)
-    converter.autograde_preprocessors = [execute_step if s is Execute else s
-                                         for s in converter.autograde_preprocessors]
+    converter.sanitize_preprocessors = []
+    converter.autograde_preprocessors = [
+        execute_step if step is Execute else step for step in converter.autograde_preprocessors
+        if not (checked_on_workers and step is CheckCellMetadata)]
     failures = {}
     with course.inside():
         for student in students:
@@ -427,7 +433,8 @@ def grade(course, assignment, *, client, students=None, force=False,
     dispatcher = Dispatcher(client=client, job=job_future, sandboxed=python is not None,
                             progress=progress)
     dispatch_all(course, assignment, todo, dispatcher)
-    failures = _autograde(course, assignment, todo, execute_step=Collect(dispatcher=dispatcher))
+    failures = _autograde(course, assignment, todo, execute_step=Collect(dispatcher=dispatcher),
+                          checked_on_workers=CheckCellMetadata in job.steps)
     for (student, notebook) in dispatcher.digests:
         if (student, notebook) in dispatcher.errors:
             report.failed[(student, notebook)] = dispatcher.errors[(student, notebook)]
