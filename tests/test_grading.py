@@ -87,7 +87,13 @@ def ipt_course(*args, cwd, check=True):
 
 
 def test_grades_identical_to_sequential_nbgrader_autograde(course):
-    make_submissions(course, ASSIGNMENT, ["perfect", "blank", "partial"], HOSTILE)
+    nb_name = make_submissions(course, ASSIGNMENT, ["perfect", "blank", "partial"], HOSTILE)
+    tampered = nbformat.read(course / "submitted" / "perfect" / ASSIGNMENT / f"{nb_name}.ipynb", 4)
+    tampered.cells.append(nbformat.v4.new_code_cell("print('full marks')", metadata={
+        "nbgrader": {"grade": True, "solution": False, "locked": False, "schema_version": 3}}))
+    target = course / "submitted" / "tamperer" / ASSIGNMENT / f"{nb_name}.ipynb"
+    target.parent.mkdir(parents=True)
+    nbformat.write(tampered, target)
     sequential = course_copy(course, "sequential")
     parallel = course_copy(course, "parallel")
     run(["nbgrader", "autograde", ASSIGNMENT], cwd=sequential, check=False)
@@ -95,12 +101,12 @@ def test_grades_identical_to_sequential_nbgrader_autograde(course):
                         cwd=parallel, check=False)
     assert result.returncode == 1, "the crashed notebook is reported"
     assert "FAILED crasher" in result.stdout
-    assert "[1/6] " in result.stderr and "[6/6] " in result.stderr, "progress, counted"
+    assert "FAILED tamperer" in result.stdout, "invalid nbgrader metadata is refused"
+    assert "[1/7] " in result.stderr and "[7/7] " in result.stderr, "progress, counted"
     assert scores(parallel) == scores(sequential)
     graded = {s: sum(v or 0 for (st, _, _), v in scores(parallel).items() if st == s)
               for s in ("perfect", "blank", "partial", "looper", "flooder")}
     assert graded["blank"] == 0 and graded["perfect"] == graded["looper"] > graded["partial"] > 0
-    nb_name = next((course / "source" / ASSIGNMENT).glob("*.ipynb")).stem
     for student in ("perfect", "blank", "partial"):
         assert outputs(parallel, student, nb_name) == outputs(sequential, student, nb_name)
     # a flood's text is cut per output message, and how a kernel splits printed text into
