@@ -63,19 +63,13 @@ def _grade(course: Course, args) -> int:
     from dask.distributed import Client
 
     course.check_assignment(args.assignment)
-    cluster = None
-    if args.scheduler:
-        client = Client(args.scheduler)
-    else:  # the workers start while this process imports the grading code
-        with ThreadPoolExecutor(1) as pool:
-            starting = pool.submit(_local_cluster, args.workers or os.cpu_count() or 1, args.threads)
-            from . import grading  # noqa: F401
-            cluster = starting.result()
-        client = Client(cluster)
-
-    try:
+    with ThreadPoolExecutor(1) as pool:  # local workers start while this process imports
+        starting = None if args.scheduler else pool.submit(
+            _local_cluster, args.workers or os.cpu_count() or 1, args.threads)
         from .grading import grade, open_to_others, sandbox_python
-
+        cluster = starting.result() if starting else None
+    client = Client(args.scheduler or cluster)
+    try:
         workers = client.scheduler_info()["workers"].values()
         print(f"workers: {len(workers)}, executing "
               f"{sum(w.get('nthreads', 0) for w in workers)} notebooks at a time")

@@ -377,10 +377,10 @@ def make_job(course, config, assignment, notebook_timeout, python) -> Job:
             snapshot = source.serialize()
         finally:
             source.close()
-    ignore = config.CourseDirectory.get("ignore", [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"])
     return Job(assignment=assignment, config=config, steps=list(autograde.sanitize_preprocessors),
                db_url=db_url, snapshot=snapshot,
-               files=assignment_files(course.root / "source" / assignment, ignore),
+               files=assignment_files(course.root / "source" / assignment,
+                                      autograde.coursedir.ignore),
                settings=execute_settings(config), notebook_timeout=notebook_timeout,
                python=python or "")
 
