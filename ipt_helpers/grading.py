@@ -320,9 +320,11 @@ def sandbox_python(requested: str | None = None) -> tuple[str | None, str]:
         if not Path(python).exists():
             continue
         import subprocess
-        base = subprocess.run([python, "-c", "import sys, os; print(sys.base_prefix)"],
-                              capture_output=True, text=True).stdout.strip()
-        if base and open_to_others(python) and open_to_others(Path(base) / "lib"):
+        found = subprocess.run([python, "-c", "import sys; print(sys.prefix); print(sys.base_prefix)"],
+                               capture_output=True, text=True).stdout.split("\n")
+        prefix, base = (found + ["", ""])[:2]
+        # the interpreter, its environment (a venv's packages) and its standard library
+        if base and all(open_to_others(p) for p in (python, prefix, Path(base) / "lib")):
             return python, f"each kernel runs as its own unprivileged user, with {python}"
     return None, ("WARNING: running as root but no Python readable by other users was found, "
                   "so kernels run as root in private folders; set IPT_SANDBOX_PYTHON")

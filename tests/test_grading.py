@@ -187,3 +187,13 @@ def test_already_graded_students_are_not_graded_again_without_force(course):
     again = ipt_course("grade", ASSIGNMENT, "--workers", "1", cwd=course)
     assert "skipped perfect: already graded" in again.stdout
     assert {p: p.stat().st_mtime_ns for p in graded.rglob("*")} == stamp
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="sandboxing needs root")
+def test_a_python_in_a_private_folder_is_not_used_for_sandboxed_kernels(tmp_path, monkeypatch):
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(private / "venv")], check=True)
+    monkeypatch.delenv("IPT_SANDBOX_PYTHON", raising=False)
+    python, _ = sandbox_python(str(private / "venv" / "bin" / "python"))
+    assert python != str(private / "venv" / "bin" / "python"), "other users cannot reach that venv"
