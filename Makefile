@@ -23,16 +23,25 @@ $(STAMP): pyproject.toml constraints.txt
 
 # A second, minimal environment for the kernels of `ipt-course grade` when it runs as root:
 # each kernel then runs as its own unprivileged user, who cannot read a Python under /root
-# (pyenv's), so this one is made from Debian's python3.11 when that exists.
-KVENV   := .venv-kernel
-KSTAMP  := $(KVENV)/.installed
+# (pyenv's), so this one is made from Debian's python3.11 when that exists. Those users must
+# reach it too: in a clone they cannot reach (a 0700 folder such as `mktemp -d` makes), it is
+# built under /var/lib with its own copy of ipt_helpers instead of an editable link.
 SYSPY   := /usr/bin/python3.11
+KSHARED := /var/lib/ipt-curriculum
+KVENV   := $(shell if [ "$$(id -u)" = 0 ] && ! setpriv --reuid=65534 --regid=65534 --clear-groups \
+             test -r '$(CURDIR)/pyproject.toml' 2>/dev/null; then \
+             echo $(KSHARED)/venv-kernel-$$(echo '$(CURDIR)' | sha1sum | cut -c1-12); \
+             else echo .venv-kernel; fi)
+KSTAMP  := $(KVENV)/.installed
+KEDIT   := $(filter .venv-kernel,$(KVENV))
 export IPT_SANDBOX_PYTHON := $(if $(wildcard $(SYSPY)),$(abspath $(KVENV))/bin/python,)
-$(KSTAMP): pyproject.toml constraints.txt
+$(KSTAMP): pyproject.toml constraints.txt $(if $(KEDIT),,$(wildcard ipt_helpers/*.py))
 	@if [ -x $(SYSPY) ]; then \
-	  test -x $(KVENV)/bin/python || $(SYSPY) -m venv $(KVENV); \
+	  $(if $(KEDIT),,install -d -m 755 $(KSHARED) &&) \
+	  { test -x $(KVENV)/bin/python || $(SYSPY) -m venv $(KVENV); } && \
 	  $(KVENV)/bin/python -m pip install -q -c constraints.txt ipykernel ipywidgets matplotlib nbformat && \
-	  $(KVENV)/bin/python -m pip install -q --no-deps -e . && touch $(KSTAMP); \
+	  $(KVENV)/bin/python -m pip install -q --no-deps $(if $(KEDIT),-e,--force-reinstall) . && \
+	  chmod -R go+rX $(KVENV) && touch $(KSTAMP) && echo "kernel environment: $(KVENV)"; \
 	else echo "no $(SYSPY): grading as root will run kernels as root (see README)"; mkdir -p $(KVENV); touch $(KSTAMP); fi
 
 # Debian packages the tests need: chromium (browser tests), postgresql (the PostgreSQL gradebook).
