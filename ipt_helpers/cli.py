@@ -57,6 +57,12 @@ def _local_cluster(workers, threads):
                             dashboard_address=None)
 
 
+def progress_bar(done: int, of: int, width: int = 20) -> str:
+    """A text progress bar with its percentage, readable in a terminal and in a log."""
+    filled = round(width * done / of) if of else width
+    return f"{'#' * filled}{'.' * (width - filled)} {100 * done // of if of else 100:3d}%"
+
+
 def _grade(course: Course, args) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -86,7 +92,8 @@ def _grade(course: Course, args) -> int:
         def progress(key, outcome, of):
             total[0] += 1
             state = "error: " + outcome["error"] if "error" in outcome else "executed"
-            print(f"[{total[0]}/{of}] {key[0]} / {key[1]}: {state}", file=sys.stderr, flush=True)
+            print(f"[{total[0]}/{of}] {progress_bar(total[0], of)} {key[0]} / {key[1]}: {state}",
+                  file=sys.stderr, flush=True)
 
         report = grade(course, args.assignment, client=client, students=args.student or None,
                        force=args.force, notebook_timeout=args.timeout, progress=progress,

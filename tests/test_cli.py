@@ -219,3 +219,10 @@ def test_report_without_a_gradebook(course):
     assert proc.returncode == 2
     assert "ipt-course: no gradebook yet" in proc.stderr
     assert not (course / "reports").exists() and not (course / "gradebook.db").exists()
+
+
+def test_the_grade_progress_bar_fills_with_the_notebooks_done():
+    from ipt_helpers.cli import progress_bar
+    assert progress_bar(0, 40) == "....................   0%"
+    assert progress_bar(10, 40) == "#####...............  25%"
+    assert progress_bar(40, 40) == "#################### 100%"

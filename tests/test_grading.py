@@ -105,7 +105,8 @@ def test_grades_identical_to_sequential_nbgrader_autograde(course):
     assert result.returncode == 1, "the crashed notebook is reported"
     assert "FAILED crasher" in result.stdout
     assert "FAILED tamperer" in result.stdout, "invalid nbgrader metadata is refused"
-    assert "[1/7] " in result.stderr and "[7/7] " in result.stderr, "progress, counted"
+    assert "[1/7] " in result.stderr and "[7/7] #################### 100%" in result.stderr, \
+        "progress, counted"
     assert scores(parallel) == scores(sequential)
     graded = {s: sum(v or 0 for (st, _, _), v in scores(parallel).items() if st == s)
               for s in ("perfect", "blank", "partial", "looper", "flooder")}
