@@ -110,8 +110,9 @@ PROBLEM_AREAS: tuple[ProblemArea, ...] = (
 INTERPERSONAL_SENSITIVITY = Term(
     "interpersonal_sensitivity",
     "Interpersonal sensitivity",
-    "The later name for interpersonal deficits: difficulty starting or keeping relationships, "
-    "without implying a fault in the patient.",
+    "Stuart & Robertson's term for a long-standing difficulty in starting or keeping "
+    "relationships, close to what the four-area convention calls interpersonal deficits; "
+    "they treat it as a factor that complicates the other areas, not as a focus of its own.",
 )
 
 CONVENTIONS: dict[str, Convention] = {
@@ -119,8 +120,8 @@ CONVENTIONS: dict[str, Convention] = {
         "four_areas",
         "Four problem areas (Weissman, Markowitz & Klerman)",
         ("grief", "role_dispute", "role_transition", "interpersonal_deficits"),
-        note="Interpersonal deficits is the fourth area; later texts call it interpersonal "
-        "sensitivity.",
+        note="Interpersonal deficits is the fourth area; Stuart & Robertson's related term is "
+        "interpersonal sensitivity.",
         aliases={"interpersonal_sensitivity": "interpersonal_deficits"},
     ),
     "three_areas": Convention(
@@ -328,8 +329,8 @@ CONCEPTS: tuple[Term, ...] = (
 
 ADAPTATIONS: tuple[Term, ...] = (
     Term("ipt_a", "IPT for adolescents (IPT-A)",
-         "IPT adapted for depressed adolescents, with parents involved and an added area for "
-         "single-parent families."),
+         "IPT adapted for depressed adolescents, with parents involved; its first manual "
+         "(1993) added an area for single-parent families."),
     Term("group_ipt", "Group IPT",
          "IPT delivered to groups; the WHO's version uses eight sessions and can be led by "
          "trained non-specialists."),
