@@ -198,8 +198,9 @@ PHASES: tuple[Phase, ...] = (
     ),
     Phase(
         "maintenance",
-        "Maintenance IPT",
-        "Continued, usually monthly, sessions after response to reduce the risk of recurrence.",
+        "Maintenance phase",
+        "The optional stage after the acute course, in which maintenance IPT (IPT-M) continues "
+        "to lower the risk of recurrence.",
         sessions="monthly, after the acute course",
     ),
 )
@@ -341,7 +342,8 @@ ADAPTATIONS: tuple[Term, ...] = (
          "A brief form of up to six sessions for distress in primary care, first delivered by "
          "nurse practitioners."),
     Term("ipt_m", "Maintenance IPT (IPT-M)",
-         "Monthly IPT sessions after response, to lower the risk of recurrence."),
+         "IPT continued after recovery, usually monthly, for people at risk of recurrence; "
+         "tested in recurrent depression and in late life."),
 )
 
 TRIAGE: tuple[Term, ...] = (
