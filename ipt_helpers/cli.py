@@ -87,12 +87,10 @@ def _grade(course: Course, args) -> int:
                   "cannot read the keys or the gradebook")
         odd = [p.name for p in (course.root / "submitted").glob("*")
                if (p / args.assignment).is_dir() and p.name not in course.submitted_students(args.assignment)]
-        total = [0]
 
-        def progress(key, outcome, of):
-            total[0] += 1
+        def progress(key, outcome, done, of):
             state = "error: " + outcome["error"] if "error" in outcome else "executed"
-            print(f"[{total[0]}/{of}] {progress_bar(total[0], of)} {key[0]} / {key[1]}: {state}",
+            print(f"[{done}/{of}] {progress_bar(done, of)} {key[0]} / {key[1]}: {state}",
                   file=sys.stderr, flush=True)
 
         report = grade(course, args.assignment, client=client, students=args.student or None,

@@ -231,7 +231,8 @@ class Dispatcher:
     client: object
     job: object                  # the Job, scattered to the workers
     sandboxed: bool              # each kernel runs as its own unprivileged user
-    progress: object = None
+    progress: object = None      # called as progress(key, outcome, done, of)
+    done: int = 0
     futures: dict = field(default_factory=dict)
     digests: dict = field(default_factory=dict)
     errors: dict = field(default_factory=dict)
@@ -253,8 +254,9 @@ class Dispatcher:
             # not dispatched, or changed since: send this version now
             self.submit(key, nbformat.writes(submitted).encode("utf-8"), notebook_digest(submitted))
         outcome = self.futures.pop(key).result()
+        self.done += 1
         if self.progress:
-            self.progress(key, outcome, len(self.digests))
+            self.progress(key, outcome, self.done, len(self.digests))
         if "error" in outcome:
             self.errors[key] = outcome["error"]
             raise RuntimeError(f"could not execute {key[1]} for {key[0]}: {outcome['error']}")
@@ -372,7 +374,7 @@ def make_job(course, config, assignment, notebook_timeout, python) -> Job:
     autograde = course.converter(Autograde, assignment, config=config)
     db_url = autograde.coursedir.db_url
     snapshot = None
-    path = Path(course.root, db_url[len("sqlite:///"):])
+    path = Path(course.root, db_url.removeprefix("sqlite:///"))
     if db_url.startswith("sqlite:///") and path.is_file():  # workers may be on other machines
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
