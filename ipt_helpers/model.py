@@ -112,7 +112,8 @@ INTERPERSONAL_SENSITIVITY = Term(
     "Interpersonal sensitivity",
     "Stuart & Robertson's term for a long-standing difficulty in starting or keeping "
     "relationships, close to what the four-area convention calls interpersonal deficits; "
-    "they treat it as a factor that complicates the other areas, not as a focus of its own.",
+    "their chapter on it sits among the problem areas but marks it as distinct from them: "
+    "rarely the primary focus, more often a factor that complicates one of the other three.",
 )
 
 CONVENTIONS: dict[str, Convention] = {
@@ -128,8 +129,10 @@ CONVENTIONS: dict[str, Convention] = {
         "three_areas",
         "Three problem areas (Stuart & Robertson)",
         ("grief", "role_dispute", "role_transition"),
-        note="Stuart & Robertson use grief and loss, disputes and transitions, and no "
-        "deficits area; isolation is addressed within the formulation.",
+        note="Stuart & Robertson build treatment on grief and loss, disputes and transitions; "
+        "interpersonal sensitivity, their counterpart of deficits, has its own chapter but is "
+        "distinct from these three, and usually complicates one of them rather than being "
+        "the focus.",
     ),
 }
 
