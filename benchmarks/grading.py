@@ -23,7 +23,7 @@ from nbgrader.api import Gradebook
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from submissions import form_answers, partial_case, with_answers  # noqa: E402
+from submissions import key_answers, partial_case, with_answers  # noqa: E402
 
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
@@ -39,7 +39,7 @@ def synthetic_class(course: Path, assignment: str, students: int, seed: int) -> 
     sh("nbgrader", "generate_assignment", assignment, "--force", cwd=course)
     src = next((course / "source" / assignment).glob("*.ipynb"))
     release = nbformat.read(course / "release" / assignment / src.name, as_version=4)
-    key = form_answers(nbformat.read(src, as_version=4))
+    key = key_answers(nbformat.read(src, as_version=4))
     partial = partial_case(assignment)["answers"]
     rng = random.Random(seed)
     for i in range(students):

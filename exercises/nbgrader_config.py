@@ -7,18 +7,19 @@ from nbgrader.converters import GenerateAssignment, GenerateFeedback
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
 
-def default_steps_plus(converter, step):
-    """nbgrader's own preprocessors for ``converter``, then ``step``. Assigned rather than
-    appended: nbgrader may read this file twice, and an append would run the step twice."""
-    return converter.class_traits()["preprocessors"].default() + [step]
+def default_steps(converter):
+    """nbgrader's own preprocessors for ``converter``. Lists are assigned whole, never
+    appended to: nbgrader may read this file twice, and an append would run a step twice."""
+    return converter.class_traits()["preprocessors"].default()
 
 
 c.CourseDirectory.course_id = "ipt-curriculum"
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 
-# Student versions: also remove the instructor's answers from form cells (ipt_helpers).
-c.GenerateAssignment.preprocessors = default_steps_plus(
-    GenerateAssignment, "ipt_helpers.student_version.ClearFormAnswers")
+# Student versions: first derive, from each form's definition, the hidden test (saved to the
+# gradebook, stripped from the release) and the key-free form cell (ipt_helpers.items).
+c.GenerateAssignment.preprocessors = [
+    "ipt_helpers.student_version.DeriveItems"] + default_steps(GenerateAssignment)
 
 # Grading: a notebook that loops or floods output costs its own items, not the run.
 c.ExecutePreprocessor.timeout = 60
@@ -30,5 +31,5 @@ c.LimitOutput.max_traceback = 50
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE (write in this cell; double-click to edit)"
 
 # Feedback pages show what students typed as text: their HTML is escaped, never run.
-c.GenerateFeedback.preprocessors = default_steps_plus(
-    GenerateFeedback, "ipt_helpers.feedback.EscapeStudentHTML")
+c.GenerateFeedback.preprocessors = default_steps(GenerateFeedback) + [
+    "ipt_helpers.feedback.EscapeStudentHTML"]

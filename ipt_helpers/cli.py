@@ -1,5 +1,6 @@
 """ipt-course: the instructor's command line over an nbgrader course directory.
 
+    ipt-course check [ASSIGNMENT ...]       the item definitions are consistent (release runs it)
     ipt-course release [ASSIGNMENT ...]     student versions (+ a zip each for an LMS)
     ipt-course collect ASSIGNMENT ZIP       submissions exported from an LMS -> submitted/
     ipt-course grade ASSIGNMENT             parallel autograde on Dask workers
@@ -22,12 +23,38 @@ from pathlib import Path
 from .course import Course, CourseError
 
 
+def _problems(course: Course, assignments: list[str]) -> list[str]:
+    from .check import check_assignment
+
+    problems = []
+    for a in assignments:
+        problems += check_assignment(course.root / "source" / course.check_assignment(a))
+    return problems
+
+
+def _check(course: Course, args) -> int:
+    assignments = args.assignments or course.assignments()
+    problems = _problems(course, assignments)
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        print(f"ipt-course check: {len(problems)} problem(s); fix them in the source notebooks",
+              file=sys.stderr)
+        return 1
+    print(f"checked {', '.join(assignments)}: every item is consistent")
+    return 0
+
+
 def _release(course: Course, args) -> int:
     from nbgrader.converters import GenerateAssignment
 
     assignments = args.assignments or course.assignments()
-    for a in assignments:
-        course.check_assignment(a)
+    problems = _problems(course, assignments)
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        raise CourseError(f"nothing released: {len(problems)} problem(s) in the item "
+                          "definitions (see above; `ipt-course check` lists them)")
     for a in assignments:
         out = course.root / "release" / a
         if out.exists() and not args.force:
@@ -167,6 +194,10 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ipt-course", description=__doc__.split("\n\n")[0])
     p.add_argument("--course", default=".", help="the nbgrader course directory (default: .)")
     sub = p.add_subparsers(dest="command", required=True)
+
+    k = sub.add_parser("check", help="check the item definitions of assignments")
+    k.add_argument("assignments", nargs="*", help="assignment ids (default: all in source/)")
+    k.set_defaults(run=_check)
 
     r = sub.add_parser("release", help="make student versions and a zip per assignment")
     r.add_argument("assignments", nargs="*", help="assignment ids (default: all in source/)")

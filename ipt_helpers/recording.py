@@ -32,6 +32,8 @@ from .widgets import BadValue, Question, controls_of, prompt_widget
 
 #: form id -> the answers recorded in its cell (what grading sees), for this kernel.
 RECORDED: dict[str, dict] = {}
+#: form id -> the rubric of its definition, when this kernel ran an instructor's form cell.
+DEFINED: dict[str, dict] = {}
 #: form id -> the live Form shown by the latest run of its cell, for this kernel.
 _LIVE: dict[str, "Form"] = {}
 
@@ -45,12 +47,29 @@ def to_literal(answer: dict) -> str:
     return pprint.pformat(answer, width=88, sort_dicts=False)
 
 
-def _form_calls(tree: ast.AST):
+def calls(tree: ast.AST, name: str):
+    """Every call of ``name(...)`` or ``x.name(...)`` in ``tree`` whose first argument is a
+    string constant (a form id): the one walker over form and score calls."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            if name == "form" and node.args and isinstance(node.args[0], ast.Constant):
+            called = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if (called == name and node.args and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)):
                 yield node
+
+
+def parse_cell(source: str) -> ast.AST:
+    """A code cell's syntax tree; IPython magic lines (``%``, ``!``) are read as comments."""
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        lines = ["#" + ln if ln.lstrip().startswith(("%", "!")) else ln
+                 for ln in source.splitlines()]
+        return ast.parse("\n".join(lines))
+
+
+def _form_calls(tree: ast.AST):
+    return calls(tree, "form")
 
 
 def _offset(lines: list[bytes], lineno: int, col: int) -> int:
@@ -95,6 +114,20 @@ def read_answers(source: str) -> dict[str, Any]:
                 except ValueError:
                     value = None
         found[call.args[0].value] = value
+    return found
+
+
+def notebook_answers(nb) -> dict[str, Any]:
+    """{form id: recorded answer} for every form cell of a notebook (literals only: safe on
+    a student's file)."""
+    found = {}
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            src = cell.get("source", "")
+            try:
+                found.update(read_answers("".join(src) if isinstance(src, list) else src))
+            except SyntaxError:
+                continue
     return found
 
 
@@ -261,6 +294,7 @@ def form(form_id: str, questions: list[Question], *, answer: Any = None, title: 
     problems are shown in the form and the affected questions count as unanswered.
     """
     try:
+        answer = _instructor_view(form_id, questions, answer)
         recorded, problems = check_answer(questions, answer)
         recorded = _compact(questions, recorded)
         if autograding():
@@ -273,6 +307,19 @@ def form(form_id: str, questions: list[Question], *, answer: Any = None, title: 
     if isinstance(result, RecordedForm):
         _LIVE[form_id] = result
     return result
+
+
+def _instructor_view(form_id, questions, answer):
+    """In an instructor's notebook (questions with keys) register the key for ``score`` and,
+    when nothing is recorded, show the answers that earn full marks."""
+    from .items import FormDefinition  # items builds on this module
+    from .scoring import full_marks
+
+    rubric = FormDefinition(form_id, list(questions)).rubric()
+    if not rubric:
+        return answer
+    DEFINED[form_id] = rubric
+    return full_marks(rubric) if answer is None else answer
 
 
 def _live_form(form_id, questions, recorded, problems, title) -> Form:
@@ -313,16 +360,7 @@ def _saved_answers() -> dict[str, Any] | None:
         return None
     try:
         with open(path, encoding="utf-8") as fh:
-            nb = json.load(fh)
-        found = {}
-        for cell in nb.get("cells", []):
-            if cell.get("cell_type") == "code":
-                src = "".join(cell.get("source", ""))
-                try:
-                    found.update(read_answers(src))
-                except SyntaxError:
-                    continue
-        return found
+            return notebook_answers(json.load(fh))
     except Exception:
         return None
 

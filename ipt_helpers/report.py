@@ -6,8 +6,8 @@ Writes ``reports/<assignment>/index.html`` (or ``--out``) with
 - each graded item: mean points and difficulty, the classical difficulty index = the mean
   fraction of the item's points the class earned (1 = everyone right, 0 = no one),
 - the most-missed concepts: the IPT domain terms (``ipt_helpers.model``) that each hidden test
-  checks — read with ``ast`` from the rubric passed to ``score(form_id, {...})`` in the
-  source notebooks — ranked by the mean difficulty of the items that test them,
+  checks — the keys worth credit in each form's definition in the source notebooks
+  (``ipt_helpers.items``) — ranked by the mean difficulty of the items that test them,
 - the students who have not submitted (in the gradebook, or in a ``students.csv`` roster
   with an ``id`` column in the course root, but with no submission of this assignment).
 
@@ -32,8 +32,9 @@ from pathlib import Path
 
 from . import model
 from .course import Course, CourseError
+from .items import concepts as item_keys
+from .items import notebook_items
 
-RULE_FIELDS = ("accept", "correct", "order", "placement", "tags")
 GENERATOR = '<meta name="generator" content="ipt-course report">'
 FIGURES = {
     "scores": "score-distribution.png",
@@ -44,67 +45,6 @@ MAX_CONCEPTS_PLOTTED = 15
 
 
 # --- what each item tests ---------------------------------------------------------------------
-
-
-def _strings(value) -> list[str]:
-    """Every string in a rubric field (keys and values, nested lists and dicts)."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        out = []
-        for k, v in value.items():
-            out += _strings(k) + _strings(v)
-        return out
-    if isinstance(value, (list, tuple, set)):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
-def rule_keys(rule: dict) -> list[str]:
-    """The domain-model keys one rubric rule tests (its accept/correct/order/placement/tags),
-    in first-seen order. ``accept`` options worth no credit are not counted."""
-    found: list[str] = []
-    for name in RULE_FIELDS:
-        value = rule.get(name)
-        if name == "accept" and isinstance(value, dict):
-            value = [k for k, credit in value.items()
-                     if isinstance(credit, (int, float)) and credit > 0]
-        for s in _strings(value):
-            try:
-                model.term(s)
-            except KeyError:
-                continue
-            if s not in found:
-                found.append(s)
-    return found
-
-
-def _rubrics_in(source: str) -> list[dict]:
-    """The rubric dict literal of each ``score(form_id, {...})`` call in a cell's code."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:  # IPython magics (%, !): parse the rest
-        lines = ["#" + ln if ln.lstrip().startswith(("%", "!")) else ln
-                 for ln in source.splitlines()]
-        try:
-            tree = ast.parse("\n".join(lines))
-        except SyntaxError:
-            return []
-    rubrics = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        name = getattr(func, "id", None) or getattr(func, "attr", None)  # score(...) or x.score(...)
-        if name != "score" or len(node.args) < 2:
-            continue
-        try:
-            rubric = ast.literal_eval(node.args[1])
-        except (ValueError, TypeError, SyntaxError, RecursionError):  # not a literal
-            continue
-        if isinstance(rubric, dict):
-            rubrics.append(rubric)
-    return rubrics
 
 
 def item_concepts(course: Course, assignment: str) -> dict[tuple[str, str], list[str]]:
@@ -120,13 +60,10 @@ def item_concepts(course: Course, assignment: str) -> dict[tuple[str, str], list
             meta = cell.get("metadata", {}).get("nbgrader", {})
             if not meta.get("grade") or not meta.get("grade_id"):
                 continue
-            keys: list[str] = []
-            if cell.cell_type == "code":
-                for rubric in _rubrics_in(cell.source):
-                    for rule in rubric.values():
-                        if isinstance(rule, dict):
-                            keys += [k for k in rule_keys(rule) if k not in keys]
-            out[(path.stem, meta["grade_id"])] = keys
+            out[(path.stem, meta["grade_id"])] = []
+        for item in notebook_items(nb).items:
+            if item.grade_id:
+                out[(path.stem, item.grade_id)] = item_keys(item.definition.rubric())
     return out
 
 

@@ -1,30 +1,38 @@
-"""Scoring recorded answers against a key and rubric, for nbgrader's hidden test cells.
+"""Scoring recorded answers against a key, for nbgrader's hidden test cells.
 
 A hidden test cell ends with ``score(form_id, rubric)``. The cell's value is the points
 earned (nbgrader's numeric partial credit); feedback goes to stdout, never stderr (which
-would zero the cell). The rubric maps question ids to one rule each:
+would zero the cell). The rubric maps question ids to one rule each; ``RULES`` below is the
+one table of rule kinds (the question type each scores, the field holding its key, how an
+answer earns its fraction, and the answer that earns full marks). Instructors do not write
+rubrics by hand: each question's key is part of its definition in the form cell
+(``Single(..., accept={...})``) and ``ipt_helpers.items`` derives the rubric from it.
 
-- ``{"points": 2, "accept": {"grief": 1, "role_transition": 0.5}}`` — single choice; each
-  defensible answer earns its fraction of the points.
-- ``{"points": 2, "correct": [...], "neutral": [...]}`` — multiple choice; (right ticks −
-  wrong ticks) / number right, floored at 0; ``neutral`` options neither earn nor cost.
-- ``{"points": 2, "order": [...]}`` or ``{"order": [[...], [...]]}`` — ordering; the share
-  of pairs in the right relative order (best over the accepted orders); exact order = full.
-- ``{"points": 3, "placement": {item: category or [categories]}}`` — sorting; the share of
-  items placed in an accepted category.
-- ``{"points": 3, "tags": {item: [categories]}}`` — sorting with several categories per item;
-  (right ticks − wrong ticks) / number right, floored at 0.
+- ``accept`` (Single): ``{"grief": 1, "role_transition": 0.5}`` — each defensible answer
+  earns its fraction of the points.
+- ``correct`` (Multi), optional ``neutral``: (right ticks − wrong ticks) / number right,
+  floored at 0; ``neutral`` options neither earn nor cost.
+- ``order`` (Order): one order or several accepted ones; the share of pairs in the right
+  relative order (best over the accepted orders); exact order = full.
+- ``placement`` (Sort): ``{item: category or [categories]}`` — the share of items placed in
+  an accepted category.
+- ``tags`` (Sort with ``multiple=True``): ``{item: [categories]}`` — (right ticks − wrong
+  ticks) / number right, floored at 0.
 
-Optional in any rule: ``"feedback": {option: text}`` shown when the student chose that
-option, and ``"explain": text`` shown whenever the answer is not fully right.
+Any rule may carry ``points`` (default 1), ``feedback`` ({option: text}, shown when the
+student chose that option), ``explain`` (shown whenever the answer is not fully right) and
+``when`` ({question id: answer or [answers]}): the question applies only after one of those
+answers; when it does not apply it is not scored and its points count with the question
+it depends on.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
-from typing import Any
+from typing import Any, Callable
 
-from .recording import RECORDED
+from .recording import DEFINED, RECORDED
 
 
 def _fraction_single(rule, value):
@@ -92,13 +100,47 @@ def _fraction_tags(rule, value):
     return max(0.0, (right - wrong) / total) if total else 0.0
 
 
-RULES = {
-    "accept": _fraction_single,
-    "correct": _fraction_multi,
-    "order": _fraction_order,
-    "placement": _fraction_placement,
-    "tags": _fraction_tags,
-}
+def _best_single(rule):
+    accept = rule["accept"]
+    if isinstance(accept, (list, tuple)):
+        return accept[0] if accept else None
+    return max(accept, key=lambda k: accept[k]) if accept else None
+
+
+def _best_placement(rule):
+    return {item: accepted if isinstance(accepted, str) else list(accepted)[0]
+            for item, accepted in rule["placement"].items()}
+
+
+def _best_order(rule):
+    orders = rule["order"]
+    return list(orders if orders and isinstance(orders[0], str) else orders[0])
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of scoring rule."""
+
+    field: str                         # the rule's key field, also the question's attribute
+    question: str                      # the question type it scores (ipt_helpers.widgets)
+    fraction: Callable[[dict, Any], float]  # (rule, recorded value) -> share of the points
+    best: Callable[[dict], Any]        # rule -> a recorded value that earns full marks
+    extra: tuple[str, ...] = ()        # other key fields this kind may carry
+    multiple: bool | None = None       # Sort only: which kind of sorting question
+
+
+RULES: dict[str, Rule] = {r.field: r for r in (
+    Rule("accept", "Single", _fraction_single, _best_single),
+    Rule("correct", "Multi", _fraction_multi, lambda r: list(r["correct"]), extra=("neutral",)),
+    Rule("order", "Order", _fraction_order, _best_order),
+    Rule("placement", "Sort", _fraction_placement, _best_placement, multiple=False),
+    Rule("tags", "Sort", _fraction_tags, lambda r: {k: list(v) for k, v in r["tags"].items()},
+         multiple=True),
+)}
+#: Fields any rule may carry besides its kind's own.
+COMMON_FIELDS = ("points", "feedback", "explain", "when")
+#: Everything of a rule a student must not see: the key fields, the feedback and explanation.
+KEY_FIELDS = tuple(f for r in RULES.values() for f in (r.field, *r.extra)) + ("feedback", "explain")
 
 
 def rule_kind(rule: dict) -> str:
@@ -106,6 +148,50 @@ def rule_kind(rule: dict) -> str:
     if len(kinds) != 1:
         raise ValueError(f"a rubric rule needs exactly one of {sorted(RULES)}: {rule!r}")
     return kinds[0]
+
+
+def conditions(rule: dict) -> dict[str, list]:
+    """A rule's ``when`` as {question id: [answers after which it applies]}."""
+    when = rule.get("when") or {}
+    return {q: list(v) if isinstance(v, (list, tuple)) else [v] for q, v in when.items()}
+
+
+def applies(rule: dict, answers: dict) -> bool:
+    return all(answers.get(q) in allowed for q, allowed in conditions(rule).items())
+
+
+def effective_points(rubric: dict[str, dict], answers: dict) -> tuple[dict[str, float], dict[str, str]]:
+    """Each question's points for these answers, and {question: the question its points
+    moved to} for conditional questions that do not apply."""
+    points = {qid: float(rule.get("points", 1)) for qid, rule in rubric.items()}
+    moved = {}
+    for qid, rule in rubric.items():
+        if applies(rule, answers):
+            continue
+        target, seen = qid, {qid}
+        while target in rubric and not applies(rubric[target], answers):
+            nxt = next(iter(conditions(rubric[target])), None)
+            if nxt is None or nxt in seen or nxt not in rubric:
+                break
+            seen.add(nxt)
+            target = nxt
+        if target != qid and target in rubric:
+            points[target] += points[qid]
+            moved[qid] = target
+        points[qid] = 0.0
+    return points, moved
+
+
+def full_marks(rubric: dict[str, dict]) -> dict:
+    """Answers that earn full marks under ``rubric`` (conditional questions answered only
+    where they apply)."""
+    answers: dict = {}
+    for qid, rule in rubric.items():
+        answers[qid] = RULES[rule_kind(rule)].best(rule)
+    for qid, rule in rubric.items():
+        if not applies(rule, answers):
+            answers[qid] = None
+    return answers
 
 
 def _is_blank(value) -> bool:
@@ -136,23 +222,27 @@ def _chosen_feedback(rule, value) -> list[str]:
     return [notes[c] for c in chosen_keys if c in notes]
 
 
-def grade(answers: Any, rubric: dict[str, dict]) -> tuple[float, list[str]]:
+def score_answers(answers: Any, rubric: dict[str, dict]) -> tuple[float, list[str]]:
     """Points earned and feedback lines for one form's answers. Never raises on ``answers``."""
     if not isinstance(answers, dict):
         answers = {}
+    points, moved = effective_points(rubric, answers)
     total = 0.0
     lines = []
     for qid, rule in rubric.items():
-        points = float(rule.get("points", 1))
+        if qid in moved:
+            lines.append(f"[Does not apply] {qid}: asked only after another answer to "
+                         f"{moved[qid]}; its points count with {moved[qid]}")
+            continue
         value = answers.get(qid)
         blank = _is_blank(value)
         try:
-            fraction = 0.0 if blank else min(1.0, max(0.0, RULES[rule_kind(rule)](rule, value)))
+            fraction = 0.0 if blank else min(1.0, max(0.0, RULES[rule_kind(rule)].fraction(rule, value)))
         except Exception:  # malformed recorded value: unanswered, never a crash
             fraction, blank = 0.0, True
-        earned = round(points * fraction, 2)
+        earned = round(points[qid] * fraction, 2)
         total += earned
-        lines.append(f"[{_verdict(fraction, blank)}] {qid}: {earned:g} of {points:g} points")
+        lines.append(f"[{_verdict(fraction, blank)}] {qid}: {earned:g} of {points[qid]:g} points")
         if not blank:
             lines.extend(f"    {note}" for note in _chosen_feedback(rule, value))
         if fraction < 1 and rule.get("explain"):
@@ -160,17 +250,23 @@ def grade(answers: Any, rubric: dict[str, dict]) -> tuple[float, list[str]]:
     return round(total, 2), lines
 
 
-def score(form_id: str, rubric: dict[str, dict]) -> float:
+def score(form_id: str, rubric: dict[str, dict] | None = None) -> float:
     """Grade the answers recorded for ``form_id``, print feedback, return the points.
 
-    Use as the last line of an nbgrader hidden test cell so the cell earns partial credit.
+    Use as the last line of an nbgrader test cell so the cell earns partial credit. In the
+    instructor's notebook ``score(form_id)`` uses the key of the form's own definition; the
+    hidden test that release derives from it passes the rubric explicitly.
     """
+    rubric = rubric if rubric is not None else DEFINED.get(form_id)
+    if rubric is None:
+        print(f"Form {form_id}: no key was found for this form. 0 points.")
+        return 0.0
     answers = RECORDED.get(form_id)
     if answers is None:
         print(f"Form {form_id}: no recorded answers were found (was the form cell deleted or "
               "changed?). 0 points.")
         return 0.0
-    total, lines = grade(answers, rubric)
+    total, lines = score_answers(answers, rubric)
     maximum = sum(float(rule.get("points", 1)) for rule in rubric.values())
     print(f"Form {form_id}: {total:g} of {maximum:g} points")
     print("\n".join(lines))

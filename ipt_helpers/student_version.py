@@ -1,11 +1,18 @@
-"""An nbgrader preprocessor that removes the instructor's answers from form cells.
+"""The nbgrader step that derives student versions from the instructor's form definitions.
 
-In an instructor's source notebook each form cell carries the instructor's answer
-(``answer={...}``) so that ``nbgrader validate`` proves the key earns full marks. When the
-student version is generated this step resets every ``answer=`` to ``None`` and drops any
-saved widget state (which could hold the same values). Enable it in nbgrader_config.py::
+In an instructor's source notebook each form cell is the whole definition of its item
+(questions, key, partial credit, feedback; ``ipt_helpers.items``) and its graded test cell
+is only ``score(form_id)``. Run first in ``GenerateAssignment`` (before nbgrader saves the
+cells to the gradebook), this step
 
-    c.GenerateAssignment.preprocessors.append("ipt_helpers.student_version.ClearFormAnswers")
+- rewrites each graded test cell as the hidden test ``score(form_id, {rubric})``, which
+  nbgrader keeps in the gradebook for autograding and strips from the release; and
+- removes the key fields and any recorded answer from each form cell, and drops saved
+  widget state (which could hold the same values).
+
+Enable it in nbgrader_config.py (first, before nbgrader's own steps)::
+
+    c.GenerateAssignment.preprocessors = ["ipt_helpers.student_version.DeriveItems", ...]
 """
 
 from __future__ import annotations
@@ -13,31 +20,33 @@ from __future__ import annotations
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-from .recording import read_answers, rewrite_answer
+from .items import DefinitionError, definitions_in, hidden_test, scored_form, student_source
 
 
-def clear_form_answers(source: str) -> str:
-    """``source`` with every form call's ``answer=`` set to None (unchanged if not Python)."""
-    try:
-        form_ids = list(read_answers(source))
-    except SyntaxError:
-        return source
-    for form_id in form_ids:
-        source = rewrite_answer(source, form_id, None)
-    return source
-
-
-class ClearFormAnswers(Preprocessor):
-    """Reset form answers to None and drop widget state from the student version."""
+class DeriveItems(Preprocessor):
+    """Derive hidden tests and key-free form cells from the form definitions."""
 
     enabled = Bool(True).tag(config=True)
 
     def preprocess(self, nb, resources):
         nb.metadata.pop("widgets", None)
-        return super().preprocess(nb, resources)
-
-    def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code":
-            cell.source = clear_form_answers(cell.source)
+        rubrics = {}
+        for cell in nb.cells:
+            if cell.cell_type != "code" or cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+                continue
+            try:
+                for definition in definitions_in(cell.source):
+                    rubrics[definition.form_id] = definition.rubric()
+            except DefinitionError as err:
+                raise DefinitionError(f"{resources.get('unique_key', 'notebook')}: {err}") from err
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
             cell.metadata.pop("widgets", None)
-        return cell, resources
+            if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+                scored = scored_form(cell.source)
+                if scored and scored[1] is None and scored[0] in rubrics:
+                    cell.source = hidden_test(scored[0], rubrics[scored[0]])
+            else:
+                cell.source = student_source(cell.source)
+        return nb, resources

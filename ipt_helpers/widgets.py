@@ -4,6 +4,12 @@ Each question knows its options, how to check a recorded value (``check``), how 
 labelled, keyboard-operable controls (``build``) and how to read their value (``read``).
 Values are plain Python data (str, list, dict, None) so they can be written into a cell's
 source as a literal and read back with ``ast.literal_eval``.
+
+In an instructor's source notebook a question also carries its key and teaching feedback
+(``points``, the key field of its rule kind — ``accept``, ``correct``/``neutral``, ``order``,
+``placement`` or ``tags`` — ``feedback``, ``explain``) and, when it only applies after a
+given answer to another question, ``when``. Those are keyword-only; the student's version
+of the cell keeps only ``points`` and ``when`` (``ipt_helpers.items``).
 """
 
 from __future__ import annotations
@@ -46,6 +52,10 @@ class Question:
 
     id: str
     prompt: str
+    points: float = field(default=1, kw_only=True)
+    feedback: dict = field(default_factory=dict, kw_only=True)
+    explain: str = field(default="", kw_only=True)
+    when: dict | None = field(default=None, kw_only=True)
 
     kind = "question"
 
@@ -62,11 +72,10 @@ class Question:
 
 
 @dataclass
-class Single(Question):
-    """Pick exactly one option (radio buttons)."""
+class Choice(Question):
+    """A question answered by choosing among options."""
 
     options: list = field(default_factory=list)
-    kind = "single choice"
 
     def __post_init__(self):
         self.options = _as_options(self.options)
@@ -76,6 +85,14 @@ class Single(Question):
 
     def label_of(self, key) -> str:
         return dict((k, lab) for lab, k in self.options).get(key, str(key))
+
+
+@dataclass
+class Single(Choice):
+    """Pick exactly one option (radio buttons)."""
+
+    accept: dict | list | None = field(default=None, kw_only=True)
+    kind = "single choice"
 
     def check(self, value):
         if value is None:
@@ -99,9 +116,11 @@ class Single(Question):
 
 
 @dataclass
-class Multi(Single):
+class Multi(Choice):
     """Tick every option that applies (checkboxes)."""
 
+    correct: list | None = field(default=None, kw_only=True)
+    neutral: list = field(default_factory=list, kw_only=True)
     kind = "multiple choice"
 
     def check(self, value):
@@ -136,6 +155,7 @@ class Order(Question):
     """Put items in sequence: one dropdown per position ("Step 1", "Step 2", …)."""
 
     items: list = field(default_factory=list)
+    order: list | None = field(default=None, kw_only=True)
     kind = "ordering"
 
     def __post_init__(self):
@@ -195,6 +215,8 @@ class Sort(Question):
     items: list = field(default_factory=list)
     categories: list = field(default_factory=list)
     multiple: bool = False
+    placement: dict | None = field(default=None, kw_only=True)
+    tags: dict | None = field(default=None, kw_only=True)
     kind = "sorting"
 
     def __post_init__(self):

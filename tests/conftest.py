@@ -45,12 +45,12 @@ def make_submissions(course, assignment, kinds, extra_cells=None):
     "perfect" (the instructor's answers), "blank", "partial" (the fixture). ``extra_cells``
     maps a student name to (base kind, code of a cell the student added at the end)."""
     import nbformat
-    from submissions import form_answers, partial_case, with_answers
+    from submissions import key_answers, partial_case, with_answers
 
     run(["nbgrader", "generate_assignment", assignment, "--force"], cwd=course)
     src = next((course / "source" / assignment).glob("*.ipynb"))
     release = nbformat.read(course / "release" / assignment / src.name, as_version=4)
-    key = form_answers(nbformat.read(src, as_version=4))
+    key = key_answers(nbformat.read(src, as_version=4))
     case = partial_case(assignment)
     versions = {"perfect": with_answers(release, key), "blank": release,
                 "partial": with_answers(release, {**key, **case["answers"]})}

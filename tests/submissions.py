@@ -5,21 +5,18 @@ from pathlib import Path
 
 import nbformat
 
+from ipt_helpers.items import notebook_items
+from ipt_helpers.recording import notebook_answers as form_answers  # noqa: F401 (re-export)
 from ipt_helpers.recording import read_answers, rewrite_answer
+from ipt_helpers.scoring import full_marks
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def form_answers(nb) -> dict:
-    """{form id: recorded answer} for every form cell of a notebook."""
-    found = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            try:
-                found.update(read_answers(cell.source))
-            except SyntaxError:
-                pass
-    return found
+def key_answers(source_nb) -> dict:
+    """{form id: the answer that earns full marks} from an instructor notebook's definitions."""
+    return {item.form_id: full_marks(item.definition.rubric())
+            for item in notebook_items(source_nb).items}
 
 
 def with_answers(nb, answers: dict):

@@ -11,7 +11,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from conftest import ASSIGNMENTS, run
-from submissions import form_answers, partial_case, with_answers, with_written_answer
+from submissions import form_answers, key_answers, partial_case, with_answers, with_written_answer
 
 WRITTEN = "He moved for her job and lost his own role. <script>alert('x')</script> I would ask him."
 
@@ -46,8 +46,8 @@ def test_round_trip(course, assignment):
         name = nb_path.stem
         source = nbformat.read(nb_path, as_version=4)
         release = nbformat.read(course / "release" / assignment / nb_path.name, as_version=4)
-        key = form_answers(source)
-        assert key and all(v is not None for v in key.values()), "source forms carry answers"
+        key = key_answers(source)
+        assert key and all(v for v in key.values()), "every form's key gives full-mark answers"
         assert all(v is None for v in form_answers(release).values()), "release has no answers"
         cells = autograded_cells(source)
         partial_answers = dict(key)

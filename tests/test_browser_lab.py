@@ -14,7 +14,7 @@ from conftest import ROOT, run
 from browser import chromium, jupyter_lab
 from ipt_helpers import Multi, Order, Single, Sort, Text
 from ipt_helpers.recording import css_name
-from submissions import form_answers, partial_case
+from submissions import form_answers, key_answers, partial_case
 
 ASSIGNMENT = "ps1-problem-areas"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -184,7 +184,7 @@ def test_student_answers_by_clicking_and_nbgrader_grades_it(tmp_path):
     nb_name = source_path.name
     source = nbformat.read(source_path, as_version=4)
     questions = form_questions(source)
-    key = form_answers(source)
+    key = key_answers(source)
     course = tmp_path / "release"
     course.mkdir()
     shutil.copy(ROOT / "exercises" / "nbgrader_config.py", course)

@@ -11,6 +11,9 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT, run
+from ipt_helpers.items import notebook_items
+from ipt_helpers.recording import calls, parse_cell
+from ipt_helpers.scoring import KEY_FIELDS
 from submissions import form_answers
 
 MARKERS = ["BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "BEGIN MARK SCHEME",
@@ -32,18 +35,44 @@ def instructor_lines(nb) -> set[str]:
     return lines
 
 
-def keys():
+def key_texts(nb) -> set[str]:
+    """The feedback and explanation texts of every form definition (as they appear in a
+    file's JSON or HTML, the first 60 characters of each suffice and avoid line breaks)."""
     found = set()
-    for path in (ROOT / "exercises" / "source").glob("*/*.ipynb"):
-        found |= instructor_lines(nbformat.read(path, as_version=4))
-    assert found, "the source notebooks hold hidden tests and mark schemes"
+    for item in notebook_items(nb).items:
+        for rule in item.definition.rubric().values():
+            texts = list(rule.get("feedback", {}).values()) + [rule.get("explain", "")]
+            found |= {t[:60] for t in texts if len(t) >= 30}
     return found
 
 
-def leaks(text: str, secret_lines: set[str]) -> list[str]:
-    hits = [m for m in MARKERS if m in text]
+def keys():
+    found = set()
+    for path in (ROOT / "exercises" / "source").glob("*/*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        found |= instructor_lines(nb) | key_texts(nb)
+    assert found, "the source notebooks hold keys and mark schemes"
+    return found
+
+
+def leaks(text: str, secret_lines: set[str], markers=MARKERS) -> list[str]:
+    hits = [m for m in markers if m in text]
     hits += [line for line in secret_lines if line in text]
     return hits
+
+
+def keyed_questions(nb) -> list[str]:
+    """Question calls in form cells that still carry a key field."""
+    import ast
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for call in calls(parse_cell(cell.source), "form"):
+            for node in ast.walk(call):
+                if isinstance(node, ast.Call) and any(k.arg in KEY_FIELDS for k in node.keywords):
+                    found.append(ast.get_source_segment(cell.source, node)[:60])
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +95,7 @@ def test_release_notebooks_hold_no_key(releases):
         assert not leaks(text, secret), path
         nb = nbformat.read(path, as_version=4)
         assert all(v is None for v in form_answers(nb).values()), f"{path}: form answers left"
+        assert not keyed_questions(nb), f"{path}: a question keeps its key"
         assert "widgets" not in nb.metadata
 
 
@@ -95,14 +125,16 @@ def test_wheel_holds_no_key(tmp_path):
         names = zf.namelist()
         assert any(n.endswith("scoring.py") for n in names)
         assert not [n for n in names if n.endswith(".ipynb")]
-        for name in names:
-            assert not leaks(zf.read(name).decode("utf-8", "replace"), secret), name
+        for name in names:  # the code names nbgrader's markers to write tests; keys it never holds
+            assert not leaks(zf.read(name).decode("utf-8", "replace"), secret, markers=()), name
 
 
 def test_the_leak_check_finds_a_planted_key():
     """The checks above would fail if a key slipped through."""
     nb = nbformat.read(next((ROOT / "exercises" / "source").glob("*/*.ipynb")), as_version=4)
-    secret = instructor_lines(nb)
-    some_line = sorted(secret)[0]
-    assert leaks(f"<p>{some_line}</p>", secret)
+    secret = instructor_lines(nb) | key_texts(nb)
+    some_line = sorted(key_texts(nb))[0]
+    assert leaks(f"<p>{some_line} and more</p>", secret)
+    assert keyed_questions(nbformat.from_dict({"cells": [nbformat.v4.new_code_cell(
+        'form("f", [Single("q", "Which?", ["a", "b"], accept={"a": 1})])')]}))
     assert leaks("### BEGIN HIDDEN TESTS", set())

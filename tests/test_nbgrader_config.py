@@ -16,10 +16,11 @@ def load_twice():
     return config
 
 
-def test_student_versions_clear_form_answers_once():
+def test_student_versions_derive_items_once_before_the_gradebook_saves_cells():
     steps = load_twice().GenerateAssignment.preprocessors
     names = [s if isinstance(s, str) else s.__name__ for s in steps]
-    assert names.count("ipt_helpers.student_version.ClearFormAnswers") == 1
+    assert names.count("ipt_helpers.student_version.DeriveItems") == 1
+    assert names.index("ipt_helpers.student_version.DeriveItems") < names.index("SaveCells")
     assert "ClearHiddenTests" in names and "ClearSolutions" in names
 
 

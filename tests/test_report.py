@@ -10,7 +10,9 @@ from nbgrader.api import Gradebook
 from conftest import COURSE, make_submissions, run
 from ipt_helpers import model
 from ipt_helpers.course import Course, CourseError
-from ipt_helpers.report import FIGURES, class_stats, item_concepts, rule_keys, write_report
+from ipt_helpers.items import rule_concepts as rule_keys
+from ipt_helpers.items import scored_form
+from ipt_helpers.report import FIGURES, class_stats, item_concepts, write_report
 from submissions import partial_case
 
 A = "ps1-problem-areas"
@@ -34,17 +36,15 @@ def test_rule_keys_reads_every_kind_of_rule():
     assert rule_keys({"points": 2, "explain": "grief"}) == []
 
 
-def test_rubrics_are_read_from_code_without_running_it():
-    from ipt_helpers.report import _rubrics_in
-
+def test_test_cells_are_read_from_code_without_running_it():
     code = ('%%capture\n### BEGIN HIDDEN TESTS\nimport ipt_helpers.scoring as s\n'
-            's.score("f", {"q": {"accept": {"grief": 1}}})\n'
-            'score("g", make_rubric())\nscore("h")\n### END HIDDEN TESTS\n')
-    assert _rubrics_in(code) == [{"q": {"accept": {"grief": 1}}}]
-    assert _rubrics_in("score('f', {") == []
+            's.score("f", {"q": {"accept": {"grief": 1}}})\n### END HIDDEN TESTS\n')
+    assert scored_form(code) == ("f", {"q": {"accept": {"grief": 1}}})
+    assert scored_form('score("g", make_rubric())') == ("g", None)
+    assert scored_form("score('f', {") is None
 
 
-def test_item_concepts_come_from_the_hidden_tests_of_the_source_notebook(course):
+def test_item_concepts_come_from_the_form_definitions_of_the_source_notebook(course):
     found = item_concepts(Course.open(course), A)
     assert found[("problem-areas", "case-a-test")] == ["grief"]
     assert found[("problem-areas", "case-c-test")] == ["role_dispute", "impasse"]

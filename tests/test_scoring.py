@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ipt_helpers.recording import RECORDED
-from ipt_helpers.scoring import grade, score
+from ipt_helpers.scoring import score, score_answers
 
 RUBRIC = {
     "focus": {"points": 2, "accept": {"grief": 1, "role_transition": 0.5},
@@ -23,67 +23,67 @@ PERFECT = {
 
 
 def test_perfect_answer_earns_every_point():
-    total, lines = grade(PERFECT, RUBRIC)
+    total, lines = score_answers(PERFECT, RUBRIC)
     assert total == 11
     assert all(line.startswith("[Correct]") for line in lines if line.startswith("["))
 
 
 def test_blank_answer_earns_nothing_and_says_not_answered():
-    total, lines = grade({}, RUBRIC)
+    total, lines = score_answers({}, RUBRIC)
     assert total == 0
     assert sum("[Not answered]" in line for line in lines) == 5
 
 
 def test_second_defensible_answer_earns_its_fraction():
-    total, lines = grade({"focus": "role_transition"}, {"focus": RUBRIC["focus"]})
+    total, lines = score_answers({"focus": "role_transition"}, {"focus": RUBRIC["focus"]})
     assert total == 1.0
     assert "[Partly correct] focus: 1 of 2 points" in lines
     assert any("Why: The onset followed a death." in line for line in lines)
 
 
 def test_feedback_for_the_chosen_option_is_printed():
-    _, lines = grade({"focus": "role_dispute"}, {"focus": RUBRIC["focus"]})
+    _, lines = score_answers({"focus": "role_dispute"}, {"focus": RUBRIC["focus"]})
     assert "    No conflict is described." in lines
     assert lines[0].startswith("[Not correct]")
 
 
 def test_multi_choice_wrong_ticks_cost_and_neutral_ticks_do_not():
     rule = {"clues": RUBRIC["clues"]}
-    assert grade({"clues": ["death"]}, rule)[0] == 1.0
-    assert grade({"clues": ["death", "sleep"]}, rule)[0] == 1.0
-    assert grade({"clues": ["death", "job"]}, rule)[0] == 0.0
-    assert grade({"clues": ["death", "withdrawal", "job"]}, rule)[0] == 1.0
+    assert score_answers({"clues": ["death"]}, rule)[0] == 1.0
+    assert score_answers({"clues": ["death", "sleep"]}, rule)[0] == 1.0
+    assert score_answers({"clues": ["death", "job"]}, rule)[0] == 0.0
+    assert score_answers({"clues": ["death", "withdrawal", "job"]}, rule)[0] == 1.0
 
 
 def test_near_correct_order_earns_more_than_a_reversed_one():
     rule = {"steps": RUBRIC["steps"]}
-    swapped = grade({"steps": ["a", "c", "b", "d"]}, rule)[0]
-    reversed_ = grade({"steps": ["d", "c", "b", "a"]}, rule)[0]
+    swapped = score_answers({"steps": ["a", "c", "b", "d"]}, rule)[0]
+    reversed_ = score_answers({"steps": ["d", "c", "b", "a"]}, rule)[0]
     assert swapped == 2.5  # 5 of 6 pairs in order
     assert reversed_ == 0.0
-    assert grade({"steps": ["a", "b", None, None]}, rule)[0] == 0.5  # 1 of 6 pairs
+    assert score_answers({"steps": ["a", "b", None, None]}, rule)[0] == 0.5  # 1 of 6 pairs
 
 
 def test_order_accepts_alternative_sequences():
     rule = {"steps": {"points": 1, "order": [["a", "b", "c"], ["b", "a", "c"]]}}
-    assert grade({"steps": ["b", "a", "c"]}, rule)[0] == 1.0
+    assert score_answers({"steps": ["b", "a", "c"]}, rule)[0] == 1.0
 
 
 def test_duplicate_items_in_an_order_do_not_earn_extra():
     rule = {"steps": {"points": 1, "order": ["a", "b", "c"]}}
-    assert grade({"steps": ["a", "a", "a"]}, rule)[0] == 0.0
+    assert score_answers({"steps": ["a", "a", "a"]}, rule)[0] == 0.0
 
 
 def test_placement_with_several_accepted_rings():
     rule = {"rings": RUBRIC["rings"]}
-    assert grade({"rings": {"Ana": "inner", "Ben": "middle"}}, rule)[0] == 2.0
-    assert grade({"rings": {"Ana": "outer", "Ben": "middle"}}, rule)[0] == 1.0
+    assert score_answers({"rings": {"Ana": "inner", "Ben": "middle"}}, rule)[0] == 2.0
+    assert score_answers({"rings": {"Ana": "outer", "Ben": "middle"}}, rule)[0] == 1.0
 
 
 def test_tags_penalise_wrong_ticks():
     rule = {"quality": RUBRIC["quality"]}
-    assert grade({"quality": {"Ana": ["supportive"], "Ben": []}}, rule)[0] == pytest.approx(0.67)
-    assert grade({"quality": {"Ana": ["supportive", "conflictual"], "Ben": []}}, rule)[0] == 0.0
+    assert score_answers({"quality": {"Ana": ["supportive"], "Ben": []}}, rule)[0] == pytest.approx(0.67)
+    assert score_answers({"quality": {"Ana": ["supportive", "conflictual"], "Ben": []}}, rule)[0] == 0.0
 
 
 def test_score_reads_the_recorded_form_and_prints_to_stdout_only(capsys):
@@ -116,6 +116,6 @@ json_values = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.sampled_from(sorted(RUBRIC) + ["other"]), json_values) | json_values)
 def test_scoring_never_raises_and_stays_within_the_points(answers):
-    total, lines = grade(answers, RUBRIC)
+    total, lines = score_answers(answers, RUBRIC)
     assert 0 <= total <= 11
     assert len([line for line in lines if line.startswith("[")]) == len(RUBRIC)
