@@ -18,10 +18,11 @@ help:
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip
-	$(VENV)/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
+	$(VENV)/bin/python -m pip install -q -c constraints.txt -e '.[instructor,dev]'
 	touch $(STAMP)
 
-# A second, minimal environment for the kernels of `ipt-course grade` when it runs as root:
+# A second, minimal environment for the kernels (the package's kernel side only: no nbgrader,
+# Dask or matplotlib) of `ipt-course grade` when it runs as root:
 # each kernel then runs as its own unprivileged user, who cannot read a Python under /root
 # (pyenv's), so this one is made from Debian's python3.11 when that exists. Those users must
 # reach it too: in a clone they cannot reach (a 0700 folder such as `mktemp -d` makes), it is
@@ -39,8 +40,8 @@ $(KSTAMP): pyproject.toml constraints.txt $(if $(KEDIT),,$(wildcard ipt_helpers/
 	@if [ -x $(SYSPY) ]; then \
 	  $(if $(KEDIT),,install -d -m 755 $(KSHARED) &&) \
 	  { test -x $(KVENV)/bin/python || $(SYSPY) -m venv $(KVENV); } && \
-	  $(KVENV)/bin/python -m pip install -q -c constraints.txt ipykernel ipywidgets matplotlib nbformat && \
-	  $(KVENV)/bin/python -m pip install -q --no-deps $(if $(KEDIT),-e,--force-reinstall) . && \
+	  $(KVENV)/bin/python -m pip install -q -c constraints.txt $(if $(KEDIT),-e) . && \
+	  $(if $(KEDIT),,$(KVENV)/bin/python -m pip install -q --no-deps --force-reinstall . &&) \
 	  chmod -R go+rX $(KVENV) && touch $(KSTAMP) && echo "kernel environment: $(KVENV)"; \
 	else echo "no $(SYSPY): grading as root will run kernels as root (see README)"; mkdir -p $(KVENV); touch $(KSTAMP); fi
 
