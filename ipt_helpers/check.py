@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .assignment import AssignmentInfo
 from .items import DefinitionError, FormDefinition, notebook_items, rule_kind_of
 from .scoring import COMMON_FIELDS, RULES, conditions, full_marks, score_answers
 
@@ -209,6 +210,10 @@ def check_assignment(source_dir: Path) -> list[str]:
         except Exception as err:
             problems.append(f"{label}: cannot be read as a notebook ({err})")
             continue
+        try:
+            AssignmentInfo.from_notebook(nb).intro_markdown()
+        except ValueError as err:
+            problems.append(f"{label}: {err}")
         try:
             problems += check_notebook(nb, label)
         except DefinitionError as err:

@@ -10,9 +10,11 @@ cells to the gradebook), this step
 - removes the key fields and any recorded answer from each form cell, and drops saved
   widget state (which could hold the same values).
 
-Enable it in nbgrader_config.py (first, before nbgrader's own steps)::
+``DeriveIntro`` writes the student's first cell from the notebook's assignment metadata
+(``ipt_helpers.assignment``). Enable both in nbgrader_config.py, before nbgrader's own steps::
 
-    c.GenerateAssignment.preprocessors = ["ipt_helpers.student_version.DeriveItems", ...]
+    c.GenerateAssignment.preprocessors = ["ipt_helpers.student_version.DeriveItems",
+                                          "ipt_helpers.student_version.DeriveIntro", ...]
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
+from .assignment import AssignmentInfo
 from .items import DefinitionError, definitions_in, hidden_test, scored_form, student_source
 
 
@@ -49,4 +52,22 @@ class DeriveItems(Preprocessor):
                     cell.source = hidden_test(scored[0], rubrics[scored[0]])
             else:
                 cell.source = student_source(cell.source)
+        return nb, resources
+
+
+class DeriveIntro(Preprocessor):
+    """Write the first cell (grade id ``intro``) from ``metadata.ipt``."""
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        if "ipt" not in nb.metadata:
+            return nb, resources
+        intro = AssignmentInfo.from_notebook(nb).intro_markdown()
+        for cell in nb.cells:
+            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "intro":
+                cell.source = intro
+                break
+        else:
+            raise ValueError("the notebook has assignment metadata but no cell with grade id 'intro'")
         return nb, resources
