@@ -24,7 +24,11 @@ c.GenerateAssignment.preprocessors = [
     "ipt_helpers.student_version.DeriveIntro"] + default_steps(GenerateAssignment)
 
 # Grading: a notebook that loops or floods output costs its own items, not the run.
+# ExecutePreprocessor.timeout limits each cell; GradeOptions are ipt-course grade's policy
+# (see `ipt-course grade --help`; its options override them).
 c.ExecutePreprocessor.timeout = 60
+c.GradeOptions.notebook_timeout = 300  # seconds for a whole notebook
+c.GradeOptions.threads = 2             # notebooks at once per worker (workers: one per core)
 c.ExecutePreprocessor.interrupt_on_timeout = True
 c.LimitOutput.max_lines = 500
 c.LimitOutput.max_traceback = 50

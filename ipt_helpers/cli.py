@@ -3,6 +3,10 @@
     ipt-course check [ASSIGNMENT ...]       the item definitions are consistent (release runs it)
     ipt-course release [ASSIGNMENT ...]     student versions (+ a zip each for an LMS)
     ipt-course collect ASSIGNMENT ZIP       submissions exported from an LMS -> submitted/
+                      [--from canvas|moodle|attempt|folders]
+    ipt-course roster import FILE --from canvas|moodle|csv [--dry-run]
+                                            the LMS's class list -> the gradebook's students
+    ipt-course roster list                  the students in the gradebook
     ipt-course grade ASSIGNMENT             parallel autograde on Dask workers
     ipt-course feedback ASSIGNMENT          feedback HTML for each graded student
     ipt-course export [--to FILE]           grades as CSV
@@ -79,7 +83,7 @@ def _local_cluster(workers, threads):
     from distributed.utils import get_mp_context
 
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
-        get_mp_context().set_forkserver_preload(["distributed", "ipt_helpers.grading"])
+        get_mp_context().set_forkserver_preload(["distributed", "ipt_helpers.autograde"])
         return LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
                             dashboard_address=None)
 
@@ -99,14 +103,15 @@ def _grade(course: Course, args) -> int:
     with ThreadPoolExecutor(1) as pool:  # local workers start while this process imports
         starting = None if args.scheduler else pool.submit(
             _local_cluster, args.workers or os.cpu_count() or 1, args.threads)
-        from .grading import grade, open_to_others, sandbox_python
+        from .autograde import grade_assignment
+        from .sandbox import open_to_others, sandbox_python
         cluster = starting.result() if starting else None
     client = Client(args.scheduler or cluster)
     try:
         workers = client.scheduler_info()["workers"].values()
         print(f"workers: {len(workers)}, executing "
               f"{sum(w.get('nthreads', 0) for w in workers)} notebooks at a time")
-        python, note = sandbox_python(args.sandbox_python)
+        python, note = sandbox_python(args.sandbox_python or None)
         print(f"isolation: {note}")
         if python and open_to_others(course.root):
             course.root.chmod(course.root.stat().st_mode & ~0o077)
@@ -120,7 +125,7 @@ def _grade(course: Course, args) -> int:
             print(f"[{done}/{of}] {progress_bar(done, of)} {key[0]} / {key[1]}: {state}",
                   file=sys.stderr, flush=True)
 
-        report = grade(course, args.assignment, client=client, students=args.student or None,
+        report = grade_assignment(course, args.assignment, client=client, students=args.student or None,
                        force=args.force, notebook_timeout=args.timeout, progress=progress,
                        python=python)
     finally:
@@ -180,7 +185,16 @@ def _export(course: Course, args) -> int:
 
 def _collect(course: Course, args) -> int:
     from .collect import collect
-    return collect(course, args.assignment, Path(args.zip), force=args.force)
+    return collect(course, args.assignment, Path(args.zip), force=args.force,
+                   source=args.source)
+
+
+def _roster(course: Course, args) -> int:
+    from .roster import import_roster, list_roster
+    if args.action == "list":
+        return list_roster(course)
+    return import_roster(course, Path(args.file), args.source, dry_run=args.dry_run,
+                         id_column=args.id_column)
 
 
 def _report(course: Course, args) -> int:
@@ -190,7 +204,24 @@ def _report(course: Course, args) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
+def grade_defaults(course_dir: str) -> dict:
+    """``grade``'s defaults: the course's GradeOptions (nbgrader_config.py), else the built-in
+    ones. Read before parsing, so that ``--help`` shows what a run would use."""
+    from traitlets.config import Config
+
+    try:
+        from .autograde import GradeOptions
+    except ImportError:  # the kernel side only: no grading here
+        return {"notebook_timeout": 300.0, "workers": 0, "threads": 2, "sandbox_python": ""}
+    try:
+        config = Course.open(course_dir).config()
+    except Exception:  # not a course folder: main() reports that
+        config = Config()
+    options = GradeOptions(config=config)
+    return {name: getattr(options, name) for name in options.trait_names(config=True)}
+
+
+def parser(course_dir: str = ".") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ipt-course", description=__doc__.split("\n\n")[0])
     p.add_argument("--course", default=".", help="the nbgrader course directory (default: .)")
     sub = p.add_subparsers(dest="command", required=True)
@@ -208,23 +239,46 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("assignment")
     c.add_argument("zip", help="the zip file downloaded from the LMS")
     c.add_argument("--force", action="store_true", help="replace existing submissions")
+    c.add_argument("--from", dest="source", default="auto",
+                   choices=["auto", "canvas", "moodle", "attempt", "folders"],
+                   help="how the files are named: Canvas's or Moodle's download, nbgrader's "
+                        "<student>_attempt_<time>_<notebook>, or a folder per student "
+                        "(default: auto, from the names)")
     c.set_defaults(run=_collect)
 
-    g = sub.add_parser("grade", help="autograde all submissions in parallel (Dask)")
+    o = sub.add_parser("roster", help="import the LMS's class list into the gradebook, or list it")
+    osub = o.add_subparsers(dest="action", required=True)
+    oi = osub.add_parser("import", help="add or update students from a class list (CSV)")
+    oi.add_argument("file", help="Canvas gradebook export, Moodle participants CSV, or a CSV "
+                                 "with id,first_name,last_name,email[,lms_user_id]")
+    oi.add_argument("--from", dest="source", required=True, choices=["canvas", "moodle", "csv"],
+                    help="which kind of class list FILE is")
+    oi.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    oi.add_argument("--id-column", default=None,
+                    help="the column that holds each student's course id (default: SIS Login "
+                         "ID for Canvas, ID number/Username/Email address for Moodle, id for csv)")
+    oi.set_defaults(run=_roster)
+    osub.add_parser("list", help="the students in the gradebook").set_defaults(run=_roster)
+
+    d = grade_defaults(course_dir)
+    g = sub.add_parser("grade", help="autograde all submissions in parallel (Dask)",
+                       description="Defaults come from the course's nbgrader_config.py "
+                                   "(c.GradeOptions.<option>); an option given here overrides it.")
     g.add_argument("assignment")
-    g.add_argument("--workers", type=int, default=None,
-                   help="worker processes on this machine (default: one per core)")
-    g.add_argument("--threads", type=int, default=2,
-                   help="notebooks executed at once per worker (default: 2)")
+    g.add_argument("--workers", type=int, default=d["workers"] or None,
+                   help=f"worker processes on this machine (default: {d['workers'] or 'one per core'})")
+    g.add_argument("--threads", type=int, default=d["threads"],
+                   help=f"notebooks executed at once per worker (default: {d['threads']})")
     g.add_argument("--scheduler", default=None,
                    help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    g.add_argument("--timeout", type=float, default=300.0,
-                   help="seconds one notebook may run before it is stopped (default: 300)")
+    g.add_argument("--timeout", type=float, default=d["notebook_timeout"],
+                   help="seconds one whole notebook may run before it is stopped "
+                        f"(default: {d['notebook_timeout']:g})")
     g.add_argument("--student", action="append", help="grade only this student (repeatable)")
     g.add_argument("--force", action="store_true", help="grade again students already graded")
-    g.add_argument("--sandbox-python", default=None,
+    g.add_argument("--sandbox-python", default=d["sandbox_python"] or None,
                    help="Python (readable by all users) for kernels run as unprivileged users "
-                        "when grading as root (default: $IPT_SANDBOX_PYTHON)")
+                        f"when grading as root (default: {d['sandbox_python'] or '$IPT_SANDBOX_PYTHON'})")
     g.set_defaults(run=_grade)
 
     f = sub.add_parser("feedback", help="feedback HTML for every graded student")
@@ -245,7 +299,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--course", default=".")
+    known, _ = pre.parse_known_args(argv)
+    args = parser(known.course).parse_args(argv)
     try:
         course = Course.open(args.course)
         return args.run(course, args)

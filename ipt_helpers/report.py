@@ -18,7 +18,6 @@ students, the roster or the gradebook is escaped with ``html.escape``.
 
 from __future__ import annotations
 
-import ast
 import base64
 import contextlib
 import csv

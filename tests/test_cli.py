@@ -53,6 +53,17 @@ def test_help_on_the_command_and_every_subcommand(tmp_path):
         assert proc.stderr == ""
 
 
+def test_grade_help_shows_the_course_configs_policy(course):
+    """Grading policy is nbgrader-style config (c.GradeOptions); --help shows what applies."""
+    with open(course / "nbgrader_config.py", "a") as fh:
+        fh.write("\nc.GradeOptions.notebook_timeout = 123\nc.GradeOptions.threads = 3\n")
+    proc = ipt_course("--course", course, "grade", "--help", cwd=course)
+    assert proc.returncode == 0, proc.stderr
+    text = " ".join(proc.stdout.split())
+    assert "(default: 123)" in text and "per worker (default: 3)" in text
+    assert "c.GradeOptions" in text
+
+
 def test_a_missing_argument_is_a_usage_error(tmp_path):
     proc = ipt_course("collect", A, cwd=tmp_path)
     assert proc.returncode == 2

@@ -12,7 +12,7 @@ from nbgrader.api import Gradebook
 
 from conftest import make_submissions, run
 from browser import free_port
-from ipt_helpers.grading import sandbox_python
+from ipt_helpers.sandbox import sandbox_python
 
 ASSIGNMENT = "ps1-problem-areas"
 pytestmark = pytest.mark.slow

@@ -1,0 +1,180 @@
+"""Parallel autograding: nbgrader's own grading steps, with the per-notebook work on Dask.
+
+``grade_assignment`` runs nbgrader's ``Autograde`` converter in this process, rewired so that
+its sanitising steps and its execution ran on the workers (``ipt_helpers.dispatch``): its
+Execute step is replaced by ``FromWorkers``, which waits for the worker's executed notebook.
+Scoring, late penalties and the gradebook stay nbgrader's own, written by this process only.
+
+Course policy for grading (time limit, workers, notebooks at a time, sandbox Python) is
+configured like the rest of nbgrader, in ``nbgrader_config.py``, on ``GradeOptions``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.preprocessors import CheckCellMetadata, Execute, NbGraderPreprocessor
+from traitlets import Any, Float, Integer, Unicode
+from traitlets.config import Configurable
+
+from .dispatch import Dispatcher, Job, dispatch_all
+
+
+class GradeOptions(Configurable):
+    """Course policy for ``ipt-course grade`` (set in nbgrader_config.py, e.g.
+    ``c.GradeOptions.notebook_timeout = 120``; the command's options override it)."""
+
+    notebook_timeout = Float(300.0, help="Seconds one whole notebook may run before it is "
+                             "stopped (each cell also has nbgrader's ExecutePreprocessor.timeout)."
+                             ).tag(config=True)
+    workers = Integer(0, help="Worker processes on this machine (0: one per core).").tag(config=True)
+    threads = Integer(2, help="Notebooks executed at once per worker.").tag(config=True)
+    sandbox_python = Unicode("", help="Python, readable by all users, for kernels run as "
+                             "unprivileged users when grading as root (empty: "
+                             "$IPT_SANDBOX_PYTHON).").tag(config=True)
+
+
+def _key(resources):
+    info = resources["nbgrader"]
+    return info["student"], info["notebook"]
+
+
+class FromWorkers(NbGraderPreprocessor):
+    """Stands in for Execute in the collect pass: the worker's executed notebook.
+
+    The collect pass runs with no sanitising steps of its own: the notebook it receives is
+    the submission as handed in, and the one it returns was sanitised (by the same steps,
+    on the worker) and executed.
+    """
+
+    dispatcher = Any()
+
+    def preprocess(self, nb, resources):
+        return self.dispatcher.result(_key(resources), nb), resources
+
+
+def execute_settings(config) -> dict:
+    """nbgrader's Execute settings from the course configuration, to rebuild it on a worker."""
+    probe = Execute(config=config)
+    names = ["timeout", "interrupt_on_timeout", "allow_errors", "raise_on_iopub_timeout",
+             "error_on_timeout", "extra_arguments", "execute_retries", "startup_timeout",
+             "iopub_timeout", "kernel_name", "store_widget_state", "record_timing"]
+    return {n: getattr(probe, n) for n in names if hasattr(probe, n)}
+
+
+def assignment_files(source_dir: Path, ignore: list[str]) -> dict[str, bytes]:
+    """The assignment's non-notebook files, which nbgrader copies beside each submission."""
+    from nbgrader import utils
+    found = utils.find_all_files(str(source_dir), list(ignore) + ["*.ipynb"])
+    return {os.path.relpath(f, source_dir): Path(f).read_bytes() for f in found}
+
+
+
+# --- the grade command ----------------------------------------------------------------------
+
+@dataclass
+class GradeReport:
+    graded: list = field(default_factory=list)     # (student, notebook)
+    failed: dict = field(default_factory=dict)     # (student, notebook) -> message
+    skipped: list = field(default_factory=list)    # students already graded (no --force)
+    seconds: float = 0.0
+
+
+def _autograde(course, assignment, students, *, execute_step, checked_on_workers=False):
+    """Run nbgrader's Autograde converter in this process for ``students``.
+
+    Its sanitising steps ran on the workers, and its Execute step is ``execute_step``. When
+    the workers also checked the cells' nbgrader metadata (CheckCellMetadata), the same check
+    is not repeated here: no later step changes that metadata.
+    """
+    from nbgrader.converters import Autograde
+
+    converter = course.converter(Autograde, assignment)  # students to skip are filtered out
+    converter.sanitize_preprocessors = []
+    converter.autograde_preprocessors = [
+        execute_step if step is Execute else step for step in converter.autograde_preprocessors
+        if not (checked_on_workers and step is CheckCellMetadata)]
+    failures = {}
+    with course.inside():
+        for student in students:
+            converter.coursedir.student_id = student
+            try:
+                converter.start()
+            except Exception as err:  # nbgrader has logged it; it costs this student only
+                failures[student] = str(err)
+    return failures
+
+
+def make_job(course, config, assignment, notebook_timeout, python) -> Job:
+    """The Job for grading ``assignment``: nbgrader's sanitising steps and what they need."""
+    from nbgrader.converters import Autograde
+
+    autograde = course.converter(Autograde, assignment, config=config)
+    db_url = autograde.coursedir.db_url
+    snapshot = None
+    path = Path(course.root, db_url.removeprefix("sqlite:///"))
+    if db_url.startswith("sqlite:///") and path.is_file():  # workers may be on other machines
+        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            snapshot = source.serialize()
+        finally:
+            source.close()
+    return Job(assignment=assignment, config=config, steps=list(autograde.sanitize_preprocessors),
+               db_url=db_url, snapshot=snapshot,
+               files=assignment_files(course.root / "source" / assignment,
+                                      autograde.coursedir.ignore),
+               settings=execute_settings(config), notebook_timeout=notebook_timeout,
+               python=python or "")
+
+
+def grade_assignment(course, assignment, *, client, students=None, force=False,
+          notebook_timeout=300.0, progress=None, python=None) -> GradeReport:
+    """Autograde every submission of ``assignment`` with executions on ``client``'s workers."""
+    from .course import CourseError
+
+    course.check_assignment(assignment)
+    start = time.monotonic()
+    report = GradeReport()
+    submitted = course.submitted_students(assignment)
+    if students:
+        missing = [s for s in students if s not in submitted]
+        if missing:
+            raise CourseError(f"no submission of {assignment} from: {', '.join(missing)}")
+        submitted = [s for s in submitted if s in students]
+    if not submitted:
+        raise CourseError(f"no submissions of {assignment} in {course.root / 'submitted'}")
+    todo = []
+    for student in submitted:
+        done = course.root / "autograded" / student / assignment
+        if done.exists() and not force:
+            report.skipped.append(student)
+        else:
+            todo.append(student)
+    if not todo:
+        report.seconds = time.monotonic() - start
+        return report
+
+    config = course.config()
+    job = make_job(course, config, assignment, notebook_timeout, python)
+    [job_future] = client.scatter([job], broadcast=True, hash=False)
+    dispatcher = Dispatcher(client=client, job=job_future, sandboxed=python is not None,
+                            progress=progress)
+    dispatch_all(course, assignment, todo, dispatcher)
+    failures = _autograde(course, assignment, todo, execute_step=FromWorkers(dispatcher=dispatcher),
+                          checked_on_workers=CheckCellMetadata in job.steps)
+    for (student, notebook) in dispatcher.digests:
+        if (student, notebook) in dispatcher.errors:
+            report.failed[(student, notebook)] = dispatcher.errors[(student, notebook)]
+        elif student in failures:
+            report.failed[(student, notebook)] = failures[student]
+        else:
+            report.graded.append((student, notebook))
+    for student, message in failures.items():
+        if not any(s == student for s, _ in report.failed):
+            report.failed[(student, "*")] = message
+    report.seconds = time.monotonic() - start
+    return report

@@ -1,0 +1,133 @@
+"""Sending submissions to Dask workers and getting their executed notebooks back.
+
+Every worker receives once a ``Job`` (the course configuration, nbgrader's sanitising steps
+as Autograde runs them, a copy of an sqlite gradebook, the assignment's other files). For
+each submission, ``grade_notebook`` runs on a worker: nbgrader's sanitising steps, then the
+sandboxed execution (``ipt_helpers.kernels``). The coordinator's ``Dispatcher`` submits
+without waiting and hands back each result, checking it was made from exactly that
+submission (else it sends it again).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .kernels import execute_notebook
+from .sandbox import SANDBOX_UID_BASE
+
+
+@dataclass
+class Job:
+    """What every notebook of one grading run needs; sent once to each worker."""
+
+    assignment: str
+    config: object                 # the course's nbgrader configuration
+    steps: list                    # nbgrader's sanitising preprocessors, as Autograde runs them
+    db_url: str                    # the gradebook, when it is not a snapshot
+    snapshot: bytes | None         # an sqlite gradebook, copied before grading starts
+    files: dict[str, bytes]        # the assignment's other files, put beside each notebook
+    settings: dict                 # nbgrader's Execute settings
+    notebook_timeout: float
+    python: str                    # the Python sandboxed kernels run ("" for the default)
+
+
+def sanitise(nb, student: str, notebook: str, job: Job):
+    """Apply nbgrader's own sanitising steps (restore locked and test cells from the
+    gradebook, clear outputs, ...) to a submitted notebook, as Autograde does."""
+    scratch = tempfile.mkdtemp(prefix="ipt-gradebook-")  # private to this (trusted) process
+    try:
+        db_url = job.db_url
+        if job.snapshot is not None:
+            Path(scratch, "gradebook.db").write_bytes(job.snapshot)
+            db_url = f"sqlite:///{scratch}/gradebook.db"
+        resources = {"nbgrader": {"student": student, "assignment": job.assignment,
+                                  "notebook": notebook, "db_url": db_url},
+                     "unique_key": notebook, "metadata": {}}
+        for cls in job.steps:
+            nb, resources = cls(config=job.config)(nb, resources)
+        return nb
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def grade_notebook(submitted: bytes, student: str, notebook: str, uid: int | None, job: Job) -> dict:
+    """On a worker: sanitise a submitted notebook, then execute it (see execute_notebook)."""
+    try:
+        nb = nbformat.reads(submitted.decode("utf-8"), as_version=4)
+        nb = sanitise(nb, student, notebook, job)
+        data = nbformat.writes(nb).encode("utf-8")
+    except Exception as err:  # a broken submission costs this notebook, never the run
+        return {"error": f"{type(err).__name__}: {err}"}
+    return execute_notebook(data, job.files, job.settings, uid, job.notebook_timeout, job.python)
+
+
+def notebook_digest(nb) -> str:
+    """A fingerprint of what is executed: the cells' types and sources, in order."""
+    h = hashlib.sha256()
+    for cell in nb.cells:
+        h.update(cell.cell_type.encode())
+        h.update(b"\0")
+        h.update(cell.source.encode("utf-8"))
+        h.update(b"\1")
+    return h.hexdigest()
+
+
+@dataclass
+class Dispatcher:
+    """Sends submitted notebooks to Dask and hands back their sanitised, executed versions."""
+
+    client: object
+    job: object                  # the Job, scattered to the workers
+    sandboxed: bool              # each kernel runs as its own unprivileged user
+    progress: object = None      # called as progress(key, outcome, done, of)
+    done: int = 0
+    futures: dict = field(default_factory=dict)
+    digests: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+    _count: int = 0
+
+    def submit(self, key, submitted: bytes, digest: str):
+        """Grade ``submitted`` (the notebook as handed in) for ``key`` = (student, notebook)."""
+        self._count += 1
+        uid = SANDBOX_UID_BASE + self._count if self.sandboxed else None
+        self.digests[key] = digest
+        self.futures[key] = self.client.submit(
+            grade_notebook, submitted, key[0], key[1], uid, self.job,
+            key=f"ipt-grade-{self._count}-{hashlib.sha1(repr(key).encode()).hexdigest()[:8]}",
+            pure=False)
+
+    def result(self, key, submitted):
+        """The executed notebook for ``key``; ``submitted`` is the notebook as nbgrader read it."""
+        if key not in self.futures or self.digests.get(key) != notebook_digest(submitted):
+            # not dispatched, or changed since: send this version now
+            self.submit(key, nbformat.writes(submitted).encode("utf-8"), notebook_digest(submitted))
+        outcome = self.futures.pop(key).result()
+        self.done += 1
+        if self.progress:
+            self.progress(key, outcome, self.done, len(self.digests))
+        if "error" in outcome:
+            self.errors[key] = outcome["error"]
+            raise RuntimeError(f"could not execute {key[1]} for {key[0]}: {outcome['error']}")
+        return nbformat.reads(outcome["notebook"].decode("utf-8"), as_version=nbformat.NO_CONVERT)
+
+
+
+def dispatch_all(course, assignment, students, dispatcher):
+    """Send every submitted notebook to the workers, without waiting."""
+    known = set(course.notebooks(assignment))
+    for student in students:
+        for path in sorted((course.root / "submitted" / student / assignment).glob("*.ipynb")):
+            if path.stem not in known:
+                continue  # nbgrader skips notebooks that are not part of the assignment
+            try:
+                data = path.read_bytes()
+                digest = notebook_digest(nbformat.reads(data.decode("utf-8"), as_version=4))
+            except Exception:
+                continue  # the collect pass meets the same problem and reports it
+            dispatcher.submit((student, path.stem), data, digest)

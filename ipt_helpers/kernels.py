@@ -1,0 +1,146 @@
+"""Executing one notebook in a sandboxed kernel, with a time limit (runs on a Dask worker).
+
+``SandboxKernelManager`` starts the kernel in a private folder, as another user when a uid
+is given (``ipt_helpers.sandbox``), forked from a fork server when ``fork`` is set
+(``ipt_helpers.kernel_forkserver``); ``SandboxExecute`` is nbgrader's Execute step using it;
+``execute_notebook`` runs a sanitised notebook and never raises for a student's notebook.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from nbgrader.preprocessors import Execute
+from traitlets import Any, Bool, Integer, Unicode
+
+from .kernel_forkserver import ForkServerProvisioner
+
+#: Set in every grading kernel: forms then show the recorded answers in words.
+EXECUTION_ENV = {"NBGRADER_EXECUTION": "autograde"}
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """Starts the kernel in a private folder, as another user when ``uid`` is set, forked
+    from a fork server when ``fork`` is set (see kernel_forkserver)."""
+
+    sandbox = Unicode("")
+    uid = Any(None)
+    python = Unicode("")
+    fork = Bool(False)
+    kernel_pid = Integer(0)
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.fork and self.provisioner is None:
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
+            self.provisioner = ForkServerProvisioner(
+                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if self.python and cmd and Path(cmd[0]).name.startswith("python"):
+            cmd[0] = self.python
+        return cmd
+
+    def write_connection_file(self, **kwargs):
+        if self.sandbox and not self._connection_file_written:
+            self.connection_file = os.path.join(self.sandbox, f"kernel-{self.kernel_id}.json")
+        super().write_connection_file(**kwargs)
+        if self.uid is not None:
+            os.chown(self.connection_file, self.uid, self.uid)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        env = dict(kw.get("env") or os.environ)
+        env.update(HOME=self.sandbox, **EXECUTION_ENV)
+        env.pop("JUPYTER_RUNTIME_DIR", None)
+        kw["env"] = env
+        kw["cwd"] = self.sandbox
+        if self.uid is not None:
+            kw.update(user=self.uid, group=self.uid, extra_groups=[])
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        self.kernel_pid = self.provisioner.pid or 0
+
+
+class SandboxExecute(Execute):
+    """nbgrader's Execute, with the kernel in the sandbox."""
+
+    sandbox = Unicode("")
+    uid = Any(None)
+    python = Unicode("")
+    fork = Bool(False)
+
+    def create_kernel_manager(self):
+        self.kernel_manager_class = SandboxKernelManager
+        km = super().create_kernel_manager()
+        km.sandbox = self.sandbox
+        km.uid = self.uid
+        km.python = self.python
+        km.fork = self.fork
+        return km
+
+
+def execute_notebook(nb_bytes: bytes, files: dict[str, bytes], settings: dict,
+                     uid: int | None, notebook_timeout: float, python: str = "",
+                     fork: bool = hasattr(os, "pidfd_open")) -> dict:
+    """Execute one sanitised notebook in a private folder; runs on a Dask worker.
+
+    Returns {"notebook": bytes} or {"error": message}. Never raises for a student's notebook.
+    """
+    sandbox = tempfile.mkdtemp(prefix="ipt-grade-")
+    try:
+        for rel, data in files.items():
+            target = Path(sandbox, rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        if uid is not None:
+            for path in [sandbox, *(str(p) for p in Path(sandbox).rglob("*"))]:
+                os.chown(path, uid, uid)
+            os.chmod(sandbox, 0o700)
+        nb = nbformat.reads(nb_bytes.decode("utf-8"), as_version=nbformat.NO_CONVERT)
+        ep = SandboxExecute(sandbox=sandbox, uid=uid, python=python, fork=fork, **settings)
+        killer = _Deadline(ep, notebook_timeout)
+        try:
+            nb, _ = ep.preprocess(nb, {"metadata": {"path": sandbox}})
+        except Exception:
+            if not killer.fired:  # else the kernel died because the time limit stopped it
+                raise
+        finally:
+            killer.cancel()
+        if killer.fired:
+            return {"error": f"the notebook ran for longer than {notebook_timeout:g} s and was stopped"}
+        return {"notebook": nbformat.writes(nb).encode("utf-8")}
+    except Exception as err:  # a crash costs this notebook, never the run
+        return {"error": f"{type(err).__name__}: {err}"}
+    finally:
+        shutil.rmtree(sandbox, ignore_errors=True)
+
+
+class _Deadline:
+    """Kills the kernel when the whole notebook takes longer than the limit."""
+
+    def __init__(self, ep, seconds):
+        self.fired = False
+        self.timer = threading.Timer(seconds, self._kill, args=(ep,))
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _kill(self, ep):
+        km = getattr(ep, "km", None)
+        pid = getattr(km, "kernel_pid", 0)
+        if pid:
+            self.fired = True
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def cancel(self):
+        self.timer.cancel()
