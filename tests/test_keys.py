@@ -1,0 +1,159 @@
+"""Regression tests for keys a trainer corrected (issue 13): each reads the real definition
+from the instructor's source notebook and scores the disputed answer."""
+
+import nbformat
+import pytest
+
+from conftest import COURSE
+from ipt_helpers.assignment import AssignmentInfo
+from ipt_helpers.items import notebook_items
+from ipt_helpers.scoring import full_marks, score_answers
+
+
+def source(assignment):
+    return nbformat.read(next((COURSE / "source" / assignment).glob("*.ipynb")), as_version=4)
+
+
+def rubric(assignment, form_id):
+    for item in notebook_items(source(assignment)).items:
+        if item.form_id == form_id:
+            return item.definition.rubric()
+    raise KeyError(form_id)
+
+
+def earned(assignment, form_id, **answers):
+    """Points for ``answers``, the form's other questions answered as the key does."""
+    key = rubric(assignment, form_id)
+    points, lines = score_answers({**full_marks(key), **answers}, key)
+    return points, "\n".join(lines)
+
+
+def maximum(assignment, form_id):
+    return sum(float(r.get("points", 1)) for r in rubric(assignment, form_id).values())
+
+
+# --- ps1 -----------------------------------------------------------------------------------
+
+def test_ps1_oskar_transition_earns_full_credit_like_the_dispute():
+    top = maximum("ps1-problem-areas", "case-h")
+    for focus in ("role_transition", "role_dispute"):
+        got, lines = earned("ps1-problem-areas", "case-h", focus=focus)
+        assert got == top, lines
+    got, lines = earned("ps1-problem-areas", "case-h", focus="role_transition")
+    assert "Full credit" in lines and "co-owner" in lines
+    # grief and loss is Stuart and Robertson's reading: half, as for Tendai (case E)
+    assert earned("ps1-problem-areas", "case-h", focus="grief")[0] == top - 1
+    assert earned("ps1-problem-areas", "case-h", focus="interpersonal_deficits")[0] == top - 2
+
+
+@pytest.mark.parametrize("form_id", ["case-a", "case-f"])
+def test_ps1_ngozi_and_hiroshi_are_asked_about_risk(form_id):
+    key = rubric("ps1-problem-areas", form_id)
+    assert "risk" in key
+    got, lines = earned("ps1-problem-areas", form_id, risk=None)
+    assert got == maximum("ps1-problem-areas", form_id) - key["risk"]["points"]
+
+
+def test_ps1_ngozi_the_direct_question_is_the_only_right_answer():
+    top = maximum("ps1-problem-areas", "case-a")
+    assert earned("ps1-problem-areas", "case-a", risk="ask")[0] == top
+    for wrong in ("avoid", "reassure", "wait_score"):
+        assert earned("ps1-problem-areas", "case-a", risk=wrong)[0] == top - 1
+
+
+def test_ps1_hiroshi_moving_on_after_a_yes_costs_points():
+    top = maximum("ps1-problem-areas", "case-f")
+    full = ["explore", "means", "safety_plan", "supervisor"]
+    assert earned("ps1-problem-areas", "case-f", risk=full)[0] == top
+    got, lines = earned("ps1-problem-areas", "case-f", risk=full + ["move_on"])
+    assert got == top - 0.5 and "No plan today" in lines
+
+
+def test_ps1_no_text_says_stuart_and_robertson_lack_a_sensitivity_area():
+    nb = source("ps1-problem-areas")
+    texts = [AssignmentInfo.from_notebook(nb).convention]
+    for item in notebook_items(nb).items:
+        for rule in item.definition.rubric().values():
+            texts += list(rule.get("feedback", {}).values()) + [rule.get("explain", "")]
+    text = " ".join(" ".join(texts).split())
+    for wrong in ("no deficits area", "have no interpersonal deficits area",
+                  "no such area"):
+        assert wrong not in text
+    assert "interpersonal sensitivity" in AssignmentInfo.from_notebook(nb).convention
+    feedback = rubric("ps1-problem-areas", "case-d")["focus"]["feedback"]["interpersonal_deficits"]
+    assert "interpersonal sensitivity" in " ".join(feedback.split())
+
+
+# --- ps2 -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("reading", ["supportive", "not_yet"])
+def test_ps2_elin_either_reading_earns_the_mark_with_feedback_saying_why(reading):
+    top = maximum("ps2-inventory", "quality")
+    got, lines = earned("ps2-inventory", "quality", elin=reading)
+    assert got == top and "Accepted." in lines
+
+
+def test_ps2_elin_is_no_longer_in_the_tick_grid():
+    key = rubric("ps2-inventory", "quality")
+    assert "elin" not in key["quality"]["tags"]
+    assert earned("ps2-inventory", "quality", elin="conflictual")[0] == maximum("ps2-inventory", "quality") - 0.5
+
+
+# --- ps3 -----------------------------------------------------------------------------------
+
+def test_ps3_sung_ho_form_and_mark_scheme_agree_that_a_transition_is_the_weaker_reading():
+    top = maximum("ps3-formulation", "focus")
+    assert earned("ps3-formulation", "focus", area="role_dispute")[0] == top
+    assert earned("ps3-formulation", "focus", area="role_transition", stage=None)[0] == top / 2
+    nb = source("ps3-formulation")
+    scheme = next(c.source for c in nb.cells
+                  if c.metadata.get("nbgrader", {}).get("grade_id") == "formulation")
+    scheme = " ".join(scheme.split())
+    assert "can earn full marks" not in scheme
+    assert "weaker reading" in scheme and "at most 5 of the 6 points" in scheme
+
+
+# --- ps5 -----------------------------------------------------------------------------------
+
+def test_ps5_line_2_is_a_full_mark_choice_point_like_line_6():
+    top = maximum("ps5-communication", "imelda-exchange")
+    for line in ("2", "6"):
+        got, lines = earned("ps5-communication", "imelda-exchange", turning=line)
+        assert got == top and "Full marks" in lines
+    assert earned("ps5-communication", "imelda-exchange", turning="4")[0] == top - 1
+    assert earned("ps5-communication", "imelda-exchange", turning="11")[0] == top - 2
+
+
+# --- ps7 -----------------------------------------------------------------------------------
+
+def test_ps7_wei_ming_continuing_treatment_is_the_keyed_triage():
+    key = rubric("ps7-suitability", "weiming")
+    assert key["triage"]["accept"]["continue"] == 1
+    top = maximum("ps7-suitability", "weiming")
+    assert earned("ps7-suitability", "weiming", triage="continue")[0] == top
+    got, lines = earned("ps7-suitability", "weiming", triage="adaptation")
+    assert got == top - 1 and "Half credit" in lines
+    assert earned("ps7-suitability", "weiming", triage="ipt_now")[0] == top - 2
+
+
+def test_ps7_every_referral_offers_the_same_four_triage_options():
+    """The new option is not a give-away: every referral offers it, and only Wei-ming earns
+    credit for it."""
+    for item in notebook_items(source("ps7-suitability")).items:
+        triage = next(q for q in item.definition.questions if q.id == "triage")
+        assert "continue" in triage.keys(), item.form_id
+        credit = item.definition.rubric()["triage"]["accept"].get("continue", 0)
+        assert credit == (1 if item.form_id == "weiming" else 0), item.form_id
+
+
+def test_ps7_the_102_week_figure_is_credited_to_the_1991_analysis():
+    text = " ".join(rubric("ps7-suitability", "weiming")["adaptation"]["explain"].split())
+    assert "102 weeks when the sessions kept a strong interpersonal focus (Frank et al. 1991)" in text
+    assert "in Frank et al. 1990 the median time to recurrence was 54 weeks with monthly IPT and 102" not in text
+
+
+# --- ps8 -----------------------------------------------------------------------------------
+
+def test_ps8_convention_names_interpersonal_sensitivity():
+    convention = " ".join(AssignmentInfo.from_notebook(source("ps8-capstone")).convention.split())
+    assert "no deficits area" not in convention and "interpersonal sensitivity" in convention
