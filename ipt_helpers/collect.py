@@ -15,6 +15,26 @@ nbgrader's ``ExtractorPlugin`` extracts it). Two layouts are understood:
 - a folder per student: ``alice/problem-areas.ipynb`` (also ``<any folder>/alice/...`` and
   ``alice/<assignment>/...``).
 
+Two more layouts are the LMS's own downloads (``--from canvas`` / ``--from moodle``, or
+detected when every name that fits one fits only it); the naming is described in
+``ipt_helpers.lms``:
+
+- Canvas "Download Submissions": ``smithjohn[_LATE]_<canvas user id>_<file id>_<notebook>``;
+  the Canvas user id is looked up in the gradebook's students (``lms_user_id``, filled by
+  ``ipt-course roster import --from canvas``), else the name; a re-upload named
+  ``problem-areas-1.ipynb`` is the notebook ``problem-areas`` (the highest file id wins when a
+  student has several). ``LATE`` becomes a ``timestamp.txt`` one second after the
+  assignment's due date in the gradebook, so nbgrader's ``LateSubmissionPlugin`` (or the
+  course's own plugin) applies its penalty; Canvas's download has no submission time, so how
+  late is not known.
+- Moodle "Download all submissions", flat or in folders:
+  ``John Smith_<participant id>_assignsubmission_file_<notebook>`` or
+  ``John Smith_<participant id>_assignsubmission_file/<notebook>``; the name is looked up in
+  the gradebook's students (first and last name, either order, ignoring case, spaces and
+  punctuation; accents too when that is the only match).
+
+A zip that holds notebooks of another assignment of the course is refused as a whole.
+
 Unlike ``nbgrader zip_collect`` nothing is extracted to disk first, nothing is ever deleted,
 an existing submission is replaced only with ``force`` (file by file, never cleared), and
 every file that cannot be filed is named with the reason.
@@ -30,9 +50,10 @@ import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
+from . import lms
 from .course import Course, CourseError
 
 # nbgrader's documented example named_regexp (FileNameCollectorPlugin help), with the notebook
@@ -44,6 +65,7 @@ NBGRADER_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)-(\d\d)-(\d\d)-(\d\d)$")
 JUNK = re.compile(r"(^|/)(__MACOSX|\.ipynb_checkpoints)(/|$)|(^|/)(\.DS_Store|Thumbs\.db|desktop\.ini)$")
 MAX_BYTES = 64 * 1024 * 1024   # one notebook; larger members are refused, not read
 MAX_DEPTH = 2                  # zips inside zips
+SOURCES = ("auto", "canvas", "moodle", "attempt", "folders")
 
 
 @dataclass
@@ -55,6 +77,8 @@ class Found:
     notebook: str
     data: bytes
     timestamp: datetime | None = None
+    order: int | None = None      # the LMS's file id: a higher one was uploaded later
+    late: bool = False            # the LMS said late (Canvas's LATE)
 
 
 @dataclass
@@ -63,6 +87,7 @@ class Outcome:
     skipped: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    layout: str = ""
 
 
 def _quiet_logger() -> logging.Logger:
@@ -100,9 +125,9 @@ def _members(archive: zipfile.ZipFile, prefix: str, depth: int, out: Outcome):
             except (zipfile.BadZipFile, OSError, RuntimeError) as err:
                 out.problems.append(f"{name}: not a readable zip file ({err})")
                 continue
-            with inner:
-                # as nbgrader's ExtractorPlugin: a zip's content goes in a folder named after it
-                yield from _members(inner, name[:-4] + "/", depth + 1, out)
+            # as nbgrader's ExtractorPlugin: a zip's content goes in a folder named after it
+            # (the inner zip is in memory and stays open: its members are read later)
+            yield from _members(inner, name[:-4] + "/", depth + 1, out)
             continue
         yield name, info, archive
 
@@ -123,9 +148,10 @@ def _parse_time(text: str | None) -> datetime | None:
 
 def _who(name: str, plugin, assignment: str, notebooks: list[str]):
     """(student id, notebook name, timestamp text) for a path inside the zip, or a reason
-    (str) why it cannot be filed."""
+    (str) why it cannot be filed. ``plugin`` None: folders only, no file-name pattern."""
     path = PurePosixPath(name)
-    info = plugin.collect(name)
+    info = plugin.collect(name) if plugin is not None else None
+    valid_ext = plugin.valid_ext if plugin is not None else [".ipynb"]
     if info:
         for key in ("student_id", "file_id"):
             if not isinstance(info.get(key), str) or not info[key]:
@@ -133,17 +159,132 @@ def _who(name: str, plugin, assignment: str, notebooks: list[str]):
                         "c.FileNameCollectorPlugin.named_regexp in nbgrader_config.py)")
         notebook = os.path.splitext(PurePosixPath(info["file_id"]).name)[0]
         return info["student_id"], notebook, info.get("timestamp")
-    if path.suffix not in plugin.valid_ext:
-        return f"not a notebook (only {', '.join(plugin.valid_ext)} files are collected)"
+    if path.suffix not in valid_ext:
+        return f"not a notebook (only {', '.join(valid_ext)} files are collected)"
     folders = [p for p in path.parent.parts if p not in (assignment, "submitted")]
     if folders:  # a folder per student; the notebook name is checked by the caller
         return folders[-1], path.stem, None
+    if plugin is None:
+        return ("not in a folder named after a student (--from folders expects "
+                f"<student>/{path.name})")
     if path.stem in notebooks:
         return ("cannot tell which student it belongs to: put it in a folder named after the "
                 "student (alice/" + path.name + ") or name it like "
                 f"alice_attempt_2026-01-31-09-00-00_{path.name}")
     return ("does not match a student: expected <student>_attempt_<YYYY-MM-DD-HH-MM-SS>_"
             "<notebook>.ipynb or <student>/<notebook>.ipynb")
+
+
+class _Roster:
+    """The gradebook's students, looked up by LMS user id and by name."""
+
+    def __init__(self, course: Course):
+        from .roster import course_roster
+
+        self.people = course_roster(course)
+        self.by_lms = {p.lms_user_id: p for p in self.people if p.lms_user_id}
+        self.by_key: dict[tuple[bool, str], list] = {}
+        for p in self.people:
+            for accents in (True, False):
+                for key in {lms.name_key(p.first_name + p.last_name, accents),
+                            lms.name_key(p.last_name + p.first_name, accents)}:
+                    if key:
+                        self.by_key.setdefault((accents, key), []).append(p)
+
+    def by_name(self, text: str):
+        """(student id, None) or (None, reason) for a name as the LMS wrote it."""
+        for accents in (True, False):
+            hits = {p.id: p for p in self.by_key.get((accents, lms.name_key(text, accents)), [])}
+            if len(hits) == 1:
+                return next(iter(hits)), None
+            if len(hits) > 1:
+                return None, (f"{len(hits)} students in the roster have this name "
+                              f"({', '.join(sorted(hits))}): file it by hand as "
+                              "<student id>/<notebook>.ipynb")
+        return None, None
+
+
+def _notebook_of(stem: str, notebooks: list[str]) -> str:
+    """The notebook a file name stands for: itself, or the original of a re-upload."""
+    if stem in notebooks:
+        return stem
+    original = lms.reupload_stem(stem)
+    return original if original in notebooks else stem
+
+
+def _canvas(name: str, roster: _Roster):
+    """(student id, file name, late, file id) for a file of a Canvas download, or a reason."""
+    m = lms.CANVAS_FILE.match(name)
+    if not m:
+        return ("not named as Canvas names a submission (<name>[_LATE]_<user id>_<file id>_"
+                "<file>); is this a Canvas \"Download Submissions\" zip? (see --from)")
+    canvas_id, who = m.group("canvas_id"), m.group("name") or ""
+    if canvas_id.startswith("anon_"):
+        return ("Canvas hid the student (anonymous grading): download the submissions after "
+                "the anonymity is lifted")
+    if not m.group("file").lower().endswith(".ipynb"):
+        return "not a notebook (only .ipynb files are collected)"
+    person = roster.by_lms.get(canvas_id)
+    if person is not None:
+        return person.id, m.group("file"), bool(m.group("late")), int(m.group("attachment_id"))
+    student, why = roster.by_name(who)
+    if student is None:
+        return why or (f"Canvas user {canvas_id} ({who or 'no name'}) is not in the roster: "
+                       "import the Canvas gradebook export first (ipt-course roster import "
+                       "FILE --from canvas)")
+    return student, m.group("file"), bool(m.group("late")), int(m.group("attachment_id"))
+
+
+def _moodle(name: str, roster: _Roster):
+    """(student id, file name) for a file of a Moodle download, or a reason."""
+    m = lms.MOODLE_FILE.match(name)
+    if not m:
+        return ("not named as Moodle names a submission (<full name>_<participant id>_"
+                "assignsubmission_file_<file>, or a folder of that name); is this a Moodle "
+                "\"Download all submissions\" zip? (see --from)")
+    if m.group("plugin") != "file":
+        return f"not a notebook (Moodle's {m.group('plugin')} submission, not a file)"
+    if not m.group("file").lower().endswith(".ipynb"):
+        return "not a notebook (only .ipynb files are collected)"
+    who = m.group("name").split("-", 1)[-1] if "-" in m.group("name") else m.group("name")
+    if who.strip() == lms.MOODLE_BLIND or m.group("name").strip() == lms.MOODLE_BLIND:
+        return ("Moodle hid the student (blind marking): reveal student identities in the "
+                "assignment, then download again")
+    student, why = roster.by_name(m.group("name"))
+    if student is None and who != m.group("name"):   # "<group name>-<full name>"
+        student, why = roster.by_name(who)
+    if student is None:
+        return why or (f"no student named {m.group('name')!r} in the roster: import Moodle's "
+                       "participants list first (ipt-course roster import FILE --from moodle)")
+    return student, m.group("file")
+
+
+def detect(names: list[str], plugin) -> str:
+    """The layout of a zip from its file names: canvas, moodle or attempt (with folders)."""
+    nbs = [n for n in names if n.lower().endswith(".ipynb")] or names
+    kinds = []
+    if any(lms.CANVAS_FILE.match(n) for n in nbs):
+        kinds.append("canvas")
+    if any(lms.MOODLE_FILE.match(n) for n in nbs):
+        kinds.append("moodle")
+    if any(plugin.collect(n) for n in nbs):
+        kinds.append("attempt")
+    if len(kinds) > 1:
+        raise CourseError(f"the file names in the zip fit more than one layout ({', '.join(kinds)}"
+                          "): say which with --from canvas|moodle|attempt|folders")
+    return kinds[0] if kinds else "attempt"
+
+
+def _due_date(course: Course, assignment: str) -> datetime | None:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if course.db_url.startswith("sqlite:///") and not (course.root / "gradebook.db").exists():
+        return None
+    with Gradebook(course.db_url) as gb:
+        try:
+            return gb.find_assignment(assignment).duedate
+        except MissingEntry:
+            return None
 
 
 def _check_notebook(data: bytes) -> str | None:
@@ -188,8 +329,13 @@ def _write_atomic(target: Path, data: bytes) -> None:
         raise
 
 
-def read_zip(course: Course, assignment: str, zip_path: Path) -> tuple[list[Found], Outcome]:
-    """The notebooks in ``zip_path`` assigned to students, and what could not be assigned."""
+def read_zip(course: Course, assignment: str, zip_path: Path, source: str = "auto"
+             ) -> tuple[list[Found], Outcome]:
+    """The notebooks in ``zip_path`` assigned to students, and what could not be assigned.
+    ``source``: the layout of the names (canvas, moodle, attempt, folders), or auto."""
+    if source not in SOURCES:
+        raise CourseError(f"unknown layout {source!r}: use --from "
+                          f"{'|'.join(s for s in SOURCES if s != 'auto')} (or leave it out)")
     course.check_assignment(assignment)
     zip_path = Path(zip_path)
     if not zip_path.is_file():
@@ -200,22 +346,54 @@ def read_zip(course: Course, assignment: str, zip_path: Path) -> tuple[list[Foun
     notebooks = course.notebooks(assignment)
     if not notebooks:
         raise CourseError(f"source/{assignment} has no notebooks: nothing to collect")
+    others = {nb: a for a in course.assignments() if a != assignment
+              for nb in course.notebooks(a) if nb not in notebooks}
     plugin = _collector(course, assignment)
     out = Outcome()
     found: list[Found] = []
-    seen_any = False
+    foreign: dict[str, list[str]] = {}
     try:
         archive = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as err:
         raise CourseError(f"{zip_path} cannot be read as a zip file: {err}") from None
     with archive:
-        for name, info, holder in _members(archive, "", 0, out):
-            seen_any = True
-            who = _who(name, plugin, assignment, notebooks)
+        members = list(_members(archive, "", 0, out))
+        if not members and not out.problems:
+            raise CourseError(f"{zip_path} is empty: no files to collect")
+        layout = detect([m[0] for m in members], plugin) if source == "auto" else source
+        out.layout = layout
+        roster = _Roster(course) if layout in ("canvas", "moodle") else None
+        if roster is not None and not roster.people:
+            raise CourseError(
+                f"the gradebook has no students yet, so the {layout.capitalize()} names cannot "
+                f"be matched to course ids: import the class list first (ipt-course roster "
+                f"import FILE --from {layout}); nothing collected")
+        due = _due_date(course, assignment) if layout == "canvas" else None
+        for name, info, holder in members:
+            late, order, stamp = False, None, None
+            if layout == "canvas":
+                who = _canvas(name, roster)
+                if not isinstance(who, str):
+                    student, file, late, order = who
+                    who = student, os.path.splitext(file)[0], None
+            elif layout == "moodle":
+                who = _moodle(name, roster)
+                if not isinstance(who, str):
+                    who = who[0], os.path.splitext(who[1])[0], None
+            else:
+                who = _who(name, plugin if layout == "attempt" else None, assignment, notebooks)
+            # a notebook of another assignment: the whole zip is refused below
+            stem = who[1] if not isinstance(who, str) else PurePosixPath(name).stem
+            if name.lower().endswith(".ipynb") and _notebook_of(stem, notebooks) not in notebooks:
+                other = others.get(stem) or others.get(lms.reupload_stem(stem) or "")
+                if other:
+                    foreign.setdefault(other, []).append(name)
+                    continue
             if isinstance(who, str):
                 out.problems.append(f"{name}: {who}")
                 continue
             student, notebook, stamp = who
+            notebook = _notebook_of(notebook, notebooks)
             try:
                 Course.check_student_id(student)
             except CourseError as err:
@@ -245,8 +423,25 @@ def read_zip(course: Course, assignment: str, zip_path: Path) -> tuple[list[Foun
                 except (ValueError, OverflowError):
                     out.notes.append(f"{name}: the time {stamp!r} in its name cannot be read; "
                                      "filed without timestamp.txt")
-            found.append(Found(name, student, notebook, data, when))
-    if not seen_any:
+            if late and due is not None:
+                when = due + timedelta(seconds=1)
+            found.append(Found(name, student, notebook, data, when, order, late))
+    if foreign:
+        mine = len(found) + len(out.problems)
+        parts = "; ".join(f"{len(v)} of {a} (e.g. {v[0]})" for a, v in sorted(foreign.items()))
+        if mine:
+            raise CourseError(f"{zip_path} mixes assignments: besides {assignment} it holds "
+                              f"notebooks of another assignment ({parts}); download each "
+                              "assignment's submissions separately; nothing collected")
+        raise CourseError(f"{zip_path} holds submissions of {', '.join(sorted(foreign))}, not "
+                          f"of {assignment} ({parts}); nothing collected")
+    late_undated = sorted({f.student for f in found if f.late and f.timestamp is None})
+    if late_undated:
+        out.notes.append(
+            f"Canvas marks {', '.join(late_undated)} LATE, but {assignment} has no due date in "
+            "the gradebook, so no late penalty can apply: set one (nbgrader db assignment add "
+            f"{assignment} --duedate=\"YYYY-MM-DD HH:MM:SS\") and collect again with --force")
+    if not members:
         raise CourseError(f"{zip_path} is empty: no files to collect")
     return found, out
 
@@ -261,8 +456,9 @@ def _one_per_notebook(found: list[Found], out: Outcome) -> list[Found]:
     for (student, notebook), items in groups.items():
         if len(items) == 1:
             keep.append(items[0])
-        elif all(f.timestamp for f in items):
-            items.sort(key=lambda f: f.timestamp)
+        elif all(f.timestamp for f in items) or all(f.order is not None for f in items):
+            # by time; the LMS's file ids (uploaded later = higher) when the times are equal
+            items.sort(key=lambda f: (f.timestamp or datetime.min, f.order or 0))
             keep.append(items[-1])
             older = ", ".join(f.member for f in items[:-1])
             out.notes.append(f"{student} / {notebook}: {len(items)} attempts; filed the latest "
@@ -274,18 +470,29 @@ def _one_per_notebook(found: list[Found], out: Outcome) -> list[Found]:
     return keep
 
 
-def collect(course: Course, assignment: str, zip_path: Path, force: bool = False) -> int:
+def collect(course: Course, assignment: str, zip_path: Path, force: bool = False,
+            source: str = "auto") -> int:
     """File the submissions in ``zip_path`` into ``submitted/``; 0 if every file was filed
     (or skipped because it exists), 1 if some files were not usable. Raises CourseError when
-    the zip is missing, unreadable or holds no submission of ``assignment`` at all."""
-    found, out = read_zip(course, assignment, zip_path)
+    the zip is missing, unreadable or holds no submission of ``assignment`` at all.
+    ``source``: canvas, moodle, attempt, folders, or auto (from the names)."""
+    found, out = read_zip(course, assignment, zip_path, source)
     for note in out.problems:
         print(f"NOT COLLECTED {note}")
     if not found:
-        raise CourseError(
-            f"no submissions of {assignment} found in {zip_path}: expected files named like "
-            f"alice_attempt_2026-01-31-09-00-00_{course.notebooks(assignment)[0]}.ipynb or a "
-            f"folder per student (alice/{course.notebooks(assignment)[0]}.ipynb)")
+        nb = course.notebooks(assignment)[0]
+        expected = {
+            "canvas": f"Canvas's names (smithjohn_12345_67890_{nb}.ipynb) of students in the "
+                      "roster (ipt-course roster list)",
+            "moodle": f"Moodle's names (John Smith_123456_assignsubmission_file_{nb}.ipynb) of "
+                      "students in the roster (ipt-course roster list)",
+            "folders": f"a folder per student (alice/{nb}.ipynb)",
+        }.get(out.layout, f"files named like alice_attempt_2026-01-31-09-00-00_{nb}.ipynb or "
+                          f"a folder per student (alice/{nb}.ipynb)")
+        raise CourseError(f"no submissions of {assignment} found in {zip_path}: expected "
+                          f"{expected}")
+    if source == "auto" and out.layout in ("canvas", "moodle"):
+        print(f"names read as a {out.layout.capitalize()} download (--from {out.layout})")
     before = len(out.problems)
     found = _one_per_notebook(found, out)
     for note in out.problems[before:]:
@@ -309,9 +516,12 @@ def collect(course: Course, assignment: str, zip_path: Path, force: bool = False
         for f, target in zip(files, targets):
             _write_atomic(target, f.data)
             print(f"collected {student} / {f.notebook}: {target.relative_to(course.root)}"
-                  f"  (from {f.member})")
+                  f"  (from {f.member})" + ("  LATE" if f.late else ""))
         if stamps:
             _write_atomic(stamp_file, max(stamps).isoformat(" ").encode())
+            if any(f.late for f in files):
+                print(f"  {student}: submitted late; timestamp.txt {max(stamps).isoformat(' ')} "
+                      "(one second after the due date: Canvas gives no time)")
         out.filed.append(student)
     for note in out.notes:
         print(f"note: {note}")

@@ -200,3 +200,228 @@ def test_read_zip_reports_without_writing(course, tmp_path):
     assert [(f.student, f.notebook) for f in found] == [("alice", NB)]
     assert outcome.problems == ["x/y.txt: not a notebook (only .ipynb files are collected)"]
     assert not (course / "submitted").exists()
+
+
+# --- Canvas and Moodle downloads (issue 14) -----------------------------------------------------
+
+import unicodedata  # noqa: E402
+from datetime import datetime  # noqa: E402
+
+from conftest import run  # noqa: E402
+from test_roster import CANVAS_CSV, MOODLE_CSV  # noqa: E402
+
+from ipt_helpers.roster import import_roster  # noqa: E402
+
+DUE = datetime(2026, 2, 1, 12, 0, 0)
+
+
+def roster(course, tmp_path, fmt, text):
+    path = tmp_path / f"roster-{fmt}.csv"
+    path.write_text(text, encoding="utf-8")
+    import_roster(Course.open(course), path, fmt)
+
+
+def set_due(course, assignment=A, due=DUE):
+    from nbgrader.api import Gradebook
+    with Gradebook(Course.open(course).db_url) as gb:
+        gb.update_or_create_assignment(assignment, duedate=due)
+
+
+def test_a_canvas_download_normal_late_and_reuploaded(course, tmp_path, capsys):
+    roster(course, tmp_path, "canvas", CANVAS_CSV)
+    set_due(course)
+    capsys.readouterr()
+    z = make_zip(tmp_path / "submissions.zip", {
+        f"smithjohn_12345_70001_{NB}.ipynb": notebook("john"),
+        f"garcíamárquezjosé_LATE_12346_70002_{NB}.ipynb": notebook("josé, late"),
+        f"obrienseán_12347_70000_{NB}.ipynb": notebook("first upload"),
+        f"obrienseán_12347_70003_{NB}-1.ipynb": notebook("second upload"),  # Canvas's re-upload
+        "smithjohn_12345_70004_notes.txt": b"my notes",
+        f"doejane_55555_70005_{NB}.ipynb": notebook("not in the roster"),
+    })
+    assert collect(Course.open(course), A, z) == 1
+    out = capsys.readouterr().out
+    assert "names read as a Canvas download (--from canvas)" in out
+    assert submitted(course) == [f"jgarcia@uni.example/{A}/{NB}.ipynb",
+                                 f"jgarcia@uni.example/{A}/timestamp.txt",
+                                 f"jsmith@uni.example/{A}/{NB}.ipynb",
+                                 f"sobrien/{A}/{NB}.ipynb"]
+    sub = course / "submitted"
+    assert (sub / "jgarcia@uni.example" / A / "timestamp.txt").read_text() == "2026-02-01 12:00:01"
+    assert (sub / "sobrien" / A / f"{NB}.ipynb").read_bytes() == notebook("second upload")
+    assert f"from garcíamárquezjosé_LATE_12346_70002_{NB}.ipynb)  LATE" in out
+    assert "jgarcia@uni.example: submitted late; timestamp.txt 2026-02-01 12:00:01" in out
+    assert f"note: sobrien / {NB}: 2 attempts; filed the latest (obrienseán_12347_70003_{NB}-1" in out
+    assert ("NOT COLLECTED smithjohn_12345_70004_notes.txt: not a notebook (only .ipynb files "
+            "are collected)") in out
+    assert (f"NOT COLLECTED doejane_55555_70005_{NB}.ipynb: Canvas user 55555 (doejane) is not "
+            "in the roster: import the Canvas gradebook export first") in out
+    assert "3 submission(s) collected, 0 skipped as already collected, 2 file(s) not collected" in out
+
+    # again: nothing is overwritten without --force, the timestamp included
+    before = {p: p.read_bytes() for p in sub.rglob("*") if p.is_file()}
+    collect(Course.open(course), A, z)
+    assert "skipped jgarcia@uni.example: already submitted" in capsys.readouterr().out
+    assert {p: p.read_bytes() for p in sub.rglob("*") if p.is_file()} == before
+
+
+def test_canvas_late_without_a_due_date_says_so(course, tmp_path, capsys):
+    roster(course, tmp_path, "canvas", CANVAS_CSV)
+    z = make_zip(tmp_path / "s.zip", {f"smithjohn_LATE_12345_70001_{NB}.ipynb": notebook()})
+    assert collect(Course.open(course), A, z, source="canvas") == 0
+    out = capsys.readouterr().out
+    assert (f"note: Canvas marks jsmith@uni.example LATE, but {A} has no due date in the "
+            "gradebook, so no late penalty can apply") in out
+    assert submitted(course) == [f"jsmith@uni.example/{A}/{NB}.ipynb"]
+
+
+def test_canvas_names_are_matched_when_the_roster_has_no_canvas_ids(course, tmp_path, capsys):
+    roster(course, tmp_path, "csv", "id,first_name,last_name\n"
+                                    "jose,José,García Márquez\n"   # the roster has the accents
+                                    "sean,Sean,O'Brien\n"          # the roster has none
+                                    "js1,John,Smith\njs2,John,Smith\n")
+    capsys.readouterr()
+    nfd = unicodedata.normalize("NFD", "garcíamárquezjosé")   # as a Mac's unzip may give it
+    z = make_zip(tmp_path / "s.zip", {
+        f"{nfd}_12346_70002_{NB}.ipynb": notebook("josé"),
+        f"obrienseán_12347_70003_{NB}.ipynb": notebook("seán"),
+        f"smithjohn_12345_70001_{NB}.ipynb": notebook("which john?"),
+    })
+    assert collect(Course.open(course), A, z, source="canvas") == 1
+    out = capsys.readouterr().out
+    assert submitted(course) == [f"jose/{A}/{NB}.ipynb", f"sean/{A}/{NB}.ipynb"]
+    assert ("smithjohn_12345_70001_problem-areas.ipynb: 2 students in the roster have this name "
+            "(js1, js2): file it by hand") in out
+
+
+@pytest.mark.parametrize("layout", ["flat", "folders", "folders before Moodle 3.x"])
+def test_a_moodle_download_flat_or_in_folders(course, tmp_path, capsys, layout):
+    roster(course, tmp_path, "moodle", MOODLE_CSV)
+    capsys.readouterr()
+    sep = {"flat": "_", "folders": "/", "folders before Moodle 3.x": "_/"}[layout]
+    names = {"John Smith_101": "john", "José García Márquez_102": "josé",
+             "Seán OBrien_103": "seán"}   # Moodle drops the apostrophe from file names
+    files = {f"{who}_assignsubmission_file{sep}{NB}.ipynb": notebook(text)
+             for who, text in names.items()}
+    files["John Smith_101_assignsubmission_onlinetext_onlinetext.html"] = b"<p>hi</p>"
+    files[f"Participant_104_assignsubmission_file{sep}{NB}.ipynb"] = notebook("blind")
+    z = make_zip(tmp_path / "moodle.zip", files)
+    assert collect(Course.open(course), A, z) == 1
+    out = capsys.readouterr().out
+    assert "names read as a Moodle download (--from moodle)" in out
+    assert submitted(course) == [f"{s}/{A}/{NB}.ipynb" for s in (
+        "john.smith@uni.example", "jose.garcia@uni.example", "sean.obrien@uni.example")]
+    assert (course / "submitted" / "jose.garcia@uni.example" / A / f"{NB}.ipynb").read_bytes() \
+        == notebook("josé")
+    assert "onlinetext.html: not a notebook (Moodle's onlinetext submission, not a file)" in out
+    assert "Moodle hid the student (blind marking)" in out
+
+
+def test_an_lms_zip_with_no_roster_is_refused(course, tmp_path):
+    z = make_zip(tmp_path / "s.zip", {f"smithjohn_12345_70001_{NB}.ipynb": notebook()})
+    with pytest.raises(CourseError, match="the gradebook has no students yet, so the Canvas "
+                                          "names cannot be matched"):
+        collect(Course.open(course), A, z)
+    assert not (course / "submitted").exists()
+
+
+@pytest.mark.parametrize("files, message", [
+    ({f"smithjohn_12345_70001_{NB}.ipynb": notebook(),
+      "smithjohn_12345_70002_inventory.ipynb": notebook()},
+     "mixes assignments: besides ps1-problem-areas it holds notebooks of another assignment "
+     r"\(1 of ps2-inventory \(e.g. smithjohn_12345_70002_inventory.ipynb\)\)"),
+    ({f"alice/{NB}.ipynb": notebook(), "bob/ps2-inventory/inventory-1.ipynb": notebook()},
+     "mixes assignments"),
+    ({"alice/inventory.ipynb": notebook()},
+     "holds submissions of ps2-inventory, not of ps1-problem-areas"),
+])
+def test_a_zip_mixing_two_assignments_is_refused(course, tmp_path, files, message):
+    roster(course, tmp_path, "canvas", CANVAS_CSV)
+    with pytest.raises(CourseError, match=message):
+        collect(Course.open(course), A, make_zip(tmp_path / "mixed.zip", files))
+    assert not (course / "submitted").exists()
+
+
+def test_names_of_two_layouts_or_an_unknown_layout_are_refused(course, tmp_path):
+    z = make_zip(tmp_path / "both.zip", {
+        f"smithjohn_12345_70001_{NB}.ipynb": notebook(),
+        f"John Smith_101_assignsubmission_file_{NB}.ipynb": notebook()})
+    with pytest.raises(CourseError, match=r"fit more than one layout \(canvas, moodle\): say "
+                                          "which with --from"):
+        collect(Course.open(course), A, z)
+    with pytest.raises(CourseError, match="unknown layout 'blackboard'"):
+        collect(Course.open(course), A, z, source="blackboard")
+    assert not (course / "submitted").exists()
+
+
+def test_from_folders_ignores_the_file_name_pattern(course, tmp_path, capsys):
+    z = make_zip(tmp_path / "f.zip", {f"alice/{NB}.ipynb": notebook(),
+                                      f"bob_attempt_{STAMP}_{NB}.ipynb": notebook()})
+    assert collect(Course.open(course), A, z, source="folders") == 1
+    assert submitted(course) == [f"alice/{A}/{NB}.ipynb"]
+    assert (f"NOT COLLECTED bob_attempt_{STAMP}_{NB}.ipynb: not in a folder named after a "
+            "student (--from folders expects <student>/") in capsys.readouterr().out
+
+
+def test_collect_from_on_the_command_line(course, tmp_path):
+    (course / "mixed.zip").write_bytes(make_zip(tmp_path / "m.zip", {
+        f"alice/{NB}.ipynb": notebook(), "bob/inventory.ipynb": notebook()}).read_bytes())
+    proc = run(["ipt-course", "collect", A, "mixed.zip", "--from", "blackboard"], cwd=course,
+               check=False)
+    assert proc.returncode == 2 and "invalid choice: 'blackboard'" in proc.stderr
+    proc = run(["ipt-course", "collect", A, "mixed.zip", "--from", "folders"], cwd=course,
+               check=False)
+    assert proc.returncode == 2
+    assert "mixes assignments" in proc.stderr and "nothing collected" in proc.stderr
+    assert not (course / "submitted").exists()
+
+
+# --- a graded run: Canvas's LATE becomes nbgrader's late penalty -----------------------------------
+
+
+def tiny_assignment(course):
+    """source/tiny/tiny.ipynb: one hidden test worth one point, which always passes."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    cell = nbformat.v4.new_code_cell("assert True")
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": "t1", "locked": True, "points": 1,
+                                 "schema_version": 3, "solution": False, "task": False}
+    nb.cells.append(cell)
+    (course / "source" / "tiny").mkdir()
+    nbformat.write(nb, course / "source" / "tiny" / "tiny.ipynb")
+
+
+def test_a_graded_run_applies_the_late_penalty_the_config_sets(course, tmp_path):
+    import csv
+
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
+    tiny_assignment(course)
+    with open(course / "nbgrader_config.py", "a") as fh:
+        fh.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+    roster(course, tmp_path, "canvas", CANVAS_CSV)
+    run(["nbgrader", "generate_assignment", "tiny", "--force"], cwd=course)
+    set_due(course, "tiny")
+    released = (course / "release" / "tiny" / "tiny.ipynb").read_bytes()
+    z = make_zip(tmp_path / "tiny.zip", {"smithjohn_12345_80001_tiny.ipynb": released,
+                                         "obrienseán_LATE_12347_80002_tiny.ipynb": released})
+    assert collect(Course.open(course), "tiny", z) == 0
+    run(["nbgrader", "autograde", "tiny"], cwd=course)
+    with Gradebook(Course.open(course).db_url) as gb:
+        late = gb.find_submission("tiny", "sobrien")
+        on_time = gb.find_submission("tiny", "jsmith@uni.example")
+        assert (late.timestamp, late.total_seconds_late) == (datetime(2026, 2, 1, 12, 0, 1), 1)
+        # nbgrader keeps the raw score and the penalty apart; the export subtracts it
+        assert (late.score, late.late_submission_penalty) == (1, 1)
+        assert (on_time.score, on_time.late_submission_penalty, on_time.timestamp) == (1, 0, None)
+        plugin = CsvExportPlugin()
+        plugin.to = str(tmp_path / "grades.csv")
+        plugin.export(gb)
+    rows = {r["student_id"]: r for r in csv.DictReader(open(tmp_path / "grades.csv"))
+            if r["assignment"] == "tiny"}
+    assert rows["sobrien"]["timestamp"] == "2026-02-01 12:00:01"
+    assert float(rows["sobrien"]["late_submission_penalty"]) == 1.0
+    assert float(rows["sobrien"]["score"]) == 0.0
+    assert float(rows["jsmith@uni.example"]["score"]) == 1.0

@@ -1,0 +1,155 @@
+"""ipt-course roster: an LMS's class list (Canvas gradebook export, Moodle participants CSV,
+nbgrader's own CSV) in nbgrader's students table: idempotent, a dry run writes nothing, and a
+file without the expected columns is refused with a message."""
+
+import pytest
+
+from ipt_helpers.course import Course, CourseError
+from ipt_helpers.roster import course_roster, import_roster, read_roster
+
+from conftest import run
+
+# Canvas's gradebook export (Gradebook > Export): Student is the sortable name, ID the Canvas
+# user id; the first row is "Points Possible"; the course's test student is "Student, Test".
+CANVAS_CSV = (
+    "Student,ID,SIS User ID,SIS Login ID,Section,PS1 Problem areas (5001),Current Score,"
+    "Final Score\n"
+    "    Points Possible,,,,,10,(read only),(read only)\n"
+    '"Smith, John",12345,S001,jsmith@uni.example,IPT 101,,,\n'
+    '"García Márquez, José",12346,S002,jgarcia@uni.example,IPT 101,,,\n'
+    '"O\'Brien, Seán",12347,S003,sobrien,IPT 101,,,\n'
+    '"Student, Test",99999,,,IPT 101,,,\n')
+
+# Moodle's participants page, "Download table data as" CSV (UTF-8 with a byte-order mark)
+MOODLE_CSV = (
+    "\ufeffFirst name,Last name,Email address,Roles,Groups,Last access to course\n"
+    "John,Smith,john.smith@uni.example,Student,No groups,2 days\n"
+    "José,García Márquez,jose.garcia@uni.example,Student,No groups,1 day\n"
+    "Seán,O'Brien,sean.obrien@uni.example,Student,No groups,Never\n"
+    "Ada,Lovelace,ada@uni.example,Teacher,No groups,now\n")
+
+PLAIN_CSV = ("id,first_name,last_name,email\n"
+             "alice,Alice,Ng,alice@uni.example\n"
+             "bob,Bob,Tane,\n")
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def students(course):
+    return [(p.id, p.first_name, p.last_name, p.email, p.lms_user_id)
+            for p in course_roster(Course.open(course))]
+
+
+def test_canvas_gradebook_export_twice_is_idempotent(course, tmp_path, capsys):
+    path = write(tmp_path, "canvas.csv", CANVAS_CSV)
+    assert import_roster(Course.open(course), path, "canvas") == 1   # the test student
+    out = capsys.readouterr().out
+    assert "NOT IMPORTED row 6: Canvas's test student, left out" in out
+    assert "3 student(s) added, 0 updated, 0 unchanged, 1 row(s) left out" in out
+    expected = [("jgarcia@uni.example", "José", "García Márquez", "jgarcia@uni.example", "12346"),
+                ("sobrien", "Seán", "O'Brien", "", "12347"),
+                ("jsmith@uni.example", "John", "Smith", "jsmith@uni.example", "12345")]
+    assert students(course) == expected
+    before = (course / "gradebook.db").read_bytes()
+    import_roster(Course.open(course), path, "canvas")
+    assert "0 student(s) added, 0 updated, 3 unchanged" in capsys.readouterr().out
+    assert students(course) == expected
+    assert (course / "gradebook.db").read_bytes() == before, "a second import writes nothing"
+
+
+def test_moodle_participants_twice_and_a_dry_run(course, tmp_path, capsys):
+    path = write(tmp_path, "participants.csv", MOODLE_CSV)
+    assert import_roster(Course.open(course), path, "moodle", dry_run=True) == 1
+    out = capsys.readouterr().out
+    assert "would add john.smith@uni.example (first_name: 'John'; last_name: 'Smith'; " in out
+    assert "3 student(s) would be added" in out and "dry run: nothing written" in out
+    assert "role Teacher, not a student; left out" in out
+    assert not (course / "gradebook.db").exists(), "a dry run creates no gradebook"
+
+    import_roster(Course.open(course), path, "moodle")
+    assert [s[0] for s in students(course)] == [
+        "jose.garcia@uni.example", "sean.obrien@uni.example", "john.smith@uni.example"]
+    capsys.readouterr()
+    before = (course / "gradebook.db").read_bytes()
+    import_roster(Course.open(course), path, "moodle")
+    assert "0 student(s) added, 0 updated, 3 unchanged" in capsys.readouterr().out
+    assert (course / "gradebook.db").read_bytes() == before
+
+    # a changed e-mail is an update, shown by a dry run and written only without it
+    write(tmp_path, "participants.csv", MOODLE_CSV.replace("sean.obrien@uni.example,Student",
+                                                           "sean.obrien@uni.example,Student")
+          .replace("O'Brien", "O’Brien"))
+    import_roster(Course.open(course), path, "moodle", dry_run=True)
+    assert ("would update sean.obrien@uni.example (last_name: \"O'Brien\" -> 'O’Brien')"
+            in capsys.readouterr().out)
+    assert (course / "gradebook.db").read_bytes() == before
+
+
+def test_plain_csv_and_the_lms_id_kept_across_formats(course, tmp_path, capsys):
+    import_roster(Course.open(course), write(tmp_path, "s.csv", PLAIN_CSV), "csv")
+    assert students(course) == [("alice", "Alice", "Ng", "alice@uni.example", ""),
+                                ("bob", "Bob", "Tane", "", "")]
+    # Canvas later: the same Canvas user keeps the course id it was first given
+    first = write(tmp_path, "c1.csv", CANVAS_CSV)
+    import_roster(Course.open(course), first, "canvas", id_column="SIS User ID")
+    assert "S001" in [s[0] for s in students(course)]
+    import_roster(Course.open(course), write(tmp_path, "c2.csv", CANVAS_CSV), "canvas")
+    ids = [s[0] for s in students(course)]
+    assert "S001" in ids and "jsmith@uni.example" not in ids
+
+
+@pytest.mark.parametrize("fmt, text, message", [
+    ("canvas", MOODLE_CSV, "does not look like a Canvas gradebook export: it has no 'Student' "
+                           "and 'ID' column"),
+    ("moodle", CANVAS_CSV, "does not look like a Moodle participants list: it has no "
+                           "'First name' and 'Last name' column"),
+    ("csv", "name,mail\nx,y\n", "does not look like a student list: it has no 'id' column"),
+    ("csv", "", "is empty"),
+    ("csv", "id,first_name\nalice,A\nalice,B\n", r"the id\(s\) alice appear more than once"),
+])
+def test_a_roster_without_the_expected_columns_is_refused(course, tmp_path, fmt, text, message):
+    with pytest.raises(CourseError, match=message):
+        import_roster(Course.open(course), write(tmp_path, "r.csv", text), fmt)
+    assert not (course / "gradebook.db").exists()
+
+
+def test_unusable_ids_are_named_and_left_out(tmp_path):
+    people, skipped = read_roster(write(tmp_path, "r.csv", "id,first_name\nJane Doe,Jane\nok,O\n"),
+                                  "csv")
+    assert [p.id for p in people] == ["ok"]
+    assert "the id 'Jane Doe' is not usable as a course id" in skipped[0]
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def ipt_course(*args, cwd):
+    return run(["ipt-course", *args], cwd=cwd, check=False, timeout=120)
+
+
+def test_roster_import_and_list_on_the_command_line(course, tmp_path):
+    path = write(tmp_path, "canvas.csv", CANVAS_CSV)
+    proc = ipt_course("roster", "import", path, "--from", "canvas", cwd=course)
+    assert proc.returncode == 1, proc.stderr   # the test student is left out
+    assert "3 student(s) added" in proc.stdout
+    proc = ipt_course("roster", "list", cwd=course)
+    assert proc.returncode == 0
+    assert "jsmith@uni.example   John Smith  jsmith@uni.example  LMS id 12345" in proc.stdout
+    assert "3 student(s)" in proc.stdout
+
+
+def test_roster_bad_input_on_the_command_line(course, tmp_path):
+    path = write(tmp_path, "moodle.csv", MOODLE_CSV)
+    proc = ipt_course("roster", "import", path, "--from", "blackboard", cwd=course)
+    assert proc.returncode == 2
+    assert "invalid choice: 'blackboard' (choose from 'canvas', 'moodle', 'csv')" in proc.stderr
+    proc = ipt_course("roster", "import", path, "--from", "canvas", cwd=course)
+    assert proc.returncode == 2
+    assert "ipt-course: " in proc.stderr and "does not look like a Canvas gradebook export" in proc.stderr
+    assert not (course / "gradebook.db").exists()
+    with pytest.raises(CourseError, match="roster file .*none.csv does not exist"):
+        import_roster(Course.open(course), tmp_path / "none.csv", "csv")
