@@ -186,7 +186,8 @@ def _export(course: Course, args) -> int:
 def _collect(course: Course, args) -> int:
     from .collect import collect
     return collect(course, args.assignment, Path(args.zip), force=args.force,
-                   source=args.source)
+                   source=args.source, times=Path(args.times) if args.times else None,
+                   timezone=args.timezone)
 
 
 def _roster(course: Course, args) -> int:
@@ -244,6 +245,12 @@ def parser(course_dir: str = ".") -> argparse.ArgumentParser:
                    help="how the files are named: Canvas's or Moodle's download, nbgrader's "
                         "<student>_attempt_<time>_<notebook>, or a folder per student "
                         "(default: auto, from the names)")
+    c.add_argument("--times", default=None, metavar="WORKSHEET",
+                   help="Moodle's grading worksheet (CSV) of the assignment: each participant's "
+                        "e-mail and submission time (timestamp.txt, for late penalties)")
+    c.add_argument("--timezone", default=None,
+                   help="the time zone of the worksheet's times, e.g. Europe/Berlin "
+                        "(default: this computer's)")
     c.set_defaults(run=_collect)
 
     o = sub.add_parser("roster", help="import the LMS's class list into the gradebook, or list it")

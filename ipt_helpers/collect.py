@@ -31,7 +31,9 @@ detected when every name that fits one fits only it); the naming is described in
   ``John Smith_<participant id>_assignsubmission_file_<notebook>`` or
   ``John Smith_<participant id>_assignsubmission_file/<notebook>``; the name is looked up in
   the gradebook's students (first and last name, either order, ignoring case, spaces and
-  punctuation; accents too when that is the only match).
+  punctuation; accents too when that is the only match). Moodle's download has no times:
+  ``times`` (Moodle's grading worksheet of the same assignment) gives each participant's
+  e-mail, matched first, and the submission time, written to ``timestamp.txt``.
 
 A zip that holds notebooks of another assignment of the course is refused as a whole.
 
@@ -51,6 +53,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from pathlib import Path, PurePosixPath
 
 from . import lms
@@ -235,8 +238,48 @@ def _canvas(name: str, roster: _Roster):
     return student, m.group("file"), bool(m.group("late")), int(m.group("attachment_id"))
 
 
-def _moodle(name: str, roster: _Roster):
-    """(student id, file name) for a file of a Moodle download, or a reason."""
+def read_worksheet(path: Path, timezone: str | None = None) -> dict[str, tuple[str, datetime | None]]:
+    """{participant number: (e-mail, submission time in UTC or None)} from Moodle's grading
+    worksheet. Its times are read in ``timezone`` (an IANA name such as Europe/Berlin;
+    default: this computer's), as Moodle shows them in the downloading user's time zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from .roster import _column, _read_rows
+
+    header, rows = _read_rows(Path(path))
+    ident = _column(header, lms.MOODLE_WORKSHEET_ID)
+    when = _column(header, lms.MOODLE_WORKSHEET_TIME)
+    email = _column(header, lms.MOODLE_EMAIL)
+    if ident is None or when is None:
+        raise CourseError(f"{path} does not look like Moodle's grading worksheet: it has no "
+                          "'Identifier' and 'Last modified (submission)' columns (its columns: "
+                          f"{', '.join(header)})")
+    try:
+        zone = ZoneInfo(timezone) if timezone else None
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CourseError(f"unknown time zone {timezone!r}: use a name like Europe/Berlin or "
+                          "America/Toronto") from None
+    out = {}
+    for row in rows:
+        m = lms.MOODLE_WORKSHEET_PARTICIPANT.search(row.get(ident, ""))
+        if not m:
+            continue
+        text, stamp = row.get(when, "").strip(), None
+        for fmt in lms.MOODLE_TIME_FORMATS:
+            try:
+                stamp = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        if stamp is not None:
+            local = stamp.replace(tzinfo=zone) if zone else stamp.astimezone()
+            stamp = local.astimezone(dt_timezone.utc).replace(tzinfo=None)
+        out[m.group(1)] = (row.get(email, "") if email else "", stamp)
+    return out
+
+
+def _moodle(name: str, roster: _Roster, worksheet: dict | None = None):
+    """(student id, file name, time or None) for a file of a Moodle download, or a reason."""
     m = lms.MOODLE_FILE.match(name)
     if not m:
         return ("not named as Moodle names a submission (<full name>_<participant id>_"
@@ -247,16 +290,21 @@ def _moodle(name: str, roster: _Roster):
     if not m.group("file").lower().endswith(".ipynb"):
         return "not a notebook (only .ipynb files are collected)"
     who = m.group("name").split("-", 1)[-1] if "-" in m.group("name") else m.group("name")
-    if who.strip() == lms.MOODLE_BLIND or m.group("name").strip() == lms.MOODLE_BLIND:
+    if (who.strip() == lms.MOODLE_BLIND or m.group("name").strip() == lms.MOODLE_BLIND) and \
+            m.group("participant") not in (worksheet or {}):
         return ("Moodle hid the student (blind marking): reveal student identities in the "
                 "assignment, then download again")
+    email, stamp = (worksheet or {}).get(m.group("participant"), ("", None))
+    by_email = [p.id for p in roster.people if email and p.email.lower() == email.lower()]
+    if len(by_email) == 1:
+        return by_email[0], m.group("file"), stamp
     student, why = roster.by_name(m.group("name"))
     if student is None and who != m.group("name"):   # "<group name>-<full name>"
         student, why = roster.by_name(who)
     if student is None:
         return why or (f"no student named {m.group('name')!r} in the roster: import Moodle's "
                        "participants list first (ipt-course roster import FILE --from moodle)")
-    return student, m.group("file")
+    return student, m.group("file"), stamp
 
 
 def detect(names: list[str], plugin) -> str:
@@ -329,10 +377,13 @@ def _write_atomic(target: Path, data: bytes) -> None:
         raise
 
 
-def read_zip(course: Course, assignment: str, zip_path: Path, source: str = "auto"
+def read_zip(course: Course, assignment: str, zip_path: Path, source: str = "auto",
+             times: Path | None = None, timezone: str | None = None
              ) -> tuple[list[Found], Outcome]:
     """The notebooks in ``zip_path`` assigned to students, and what could not be assigned.
-    ``source``: the layout of the names (canvas, moodle, attempt, folders), or auto."""
+    ``source``: the layout of the names (canvas, moodle, attempt, folders), or auto;
+    ``times``: Moodle's grading worksheet, for the submission times (see read_worksheet)."""
+    worksheet = read_worksheet(times, timezone) if times else None
     if source not in SOURCES:
         raise CourseError(f"unknown layout {source!r}: use --from "
                           f"{'|'.join(s for s in SOURCES if s != 'auto')} (or leave it out)")
@@ -361,6 +412,9 @@ def read_zip(course: Course, assignment: str, zip_path: Path, source: str = "aut
         if not members and not out.problems:
             raise CourseError(f"{zip_path} is empty: no files to collect")
         layout = detect([m[0] for m in members], plugin) if source == "auto" else source
+        if worksheet is not None and layout != "moodle":
+            raise CourseError(f"--times reads Moodle's grading worksheet, but the zip is read as "
+                              f"{layout} (use --from moodle for a Moodle download)")
         out.layout = layout
         roster = _Roster(course) if layout in ("canvas", "moodle") else None
         if roster is not None and not roster.people:
@@ -368,18 +422,18 @@ def read_zip(course: Course, assignment: str, zip_path: Path, source: str = "aut
                 f"the gradebook has no students yet, so the {layout.capitalize()} names cannot "
                 f"be matched to course ids: import the class list first (ipt-course roster "
                 f"import FILE --from {layout}); nothing collected")
-        due = _due_date(course, assignment) if layout == "canvas" else None
+        due = _due_date(course, assignment) if layout in ("canvas", "moodle") else None
         for name, info, holder in members:
-            late, order, stamp = False, None, None
+            late, order, stamp, moodle_time = False, None, None, None
             if layout == "canvas":
                 who = _canvas(name, roster)
                 if not isinstance(who, str):
                     student, file, late, order = who
                     who = student, os.path.splitext(file)[0], None
             elif layout == "moodle":
-                who = _moodle(name, roster)
+                who = _moodle(name, roster, worksheet)
                 if not isinstance(who, str):
-                    who = who[0], os.path.splitext(who[1])[0], None
+                    who, moodle_time = (who[0], os.path.splitext(who[1])[0], None), who[2]
             else:
                 who = _who(name, plugin if layout == "attempt" else None, assignment, notebooks)
             # a notebook of another assignment: the whole zip is refused below
@@ -425,6 +479,8 @@ def read_zip(course: Course, assignment: str, zip_path: Path, source: str = "aut
                                      "filed without timestamp.txt")
             if late and due is not None:
                 when = due + timedelta(seconds=1)
+            if moodle_time is not None:
+                when, late = moodle_time, due is not None and moodle_time > due
             found.append(Found(name, student, notebook, data, when, order, late))
     if foreign:
         mine = len(found) + len(out.problems)
@@ -471,12 +527,12 @@ def _one_per_notebook(found: list[Found], out: Outcome) -> list[Found]:
 
 
 def collect(course: Course, assignment: str, zip_path: Path, force: bool = False,
-            source: str = "auto") -> int:
+            source: str = "auto", times: Path | None = None, timezone: str | None = None) -> int:
     """File the submissions in ``zip_path`` into ``submitted/``; 0 if every file was filed
     (or skipped because it exists), 1 if some files were not usable. Raises CourseError when
     the zip is missing, unreadable or holds no submission of ``assignment`` at all.
     ``source``: canvas, moodle, attempt, folders, or auto (from the names)."""
-    found, out = read_zip(course, assignment, zip_path, source)
+    found, out = read_zip(course, assignment, zip_path, source, times, timezone)
     for note in out.problems:
         print(f"NOT COLLECTED {note}")
     if not found:
@@ -520,8 +576,10 @@ def collect(course: Course, assignment: str, zip_path: Path, force: bool = False
         if stamps:
             _write_atomic(stamp_file, max(stamps).isoformat(" ").encode())
             if any(f.late for f in files):
+                how = ("one second after the due date: Canvas gives no time"
+                       if out.layout == "canvas" else "from Moodle's grading worksheet, UTC")
                 print(f"  {student}: submitted late; timestamp.txt {max(stamps).isoformat(' ')} "
-                      "(one second after the due date: Canvas gives no time)")
+                      f"({how})")
         out.filed.append(student)
     for note in out.notes:
         print(f"note: {note}")

@@ -28,6 +28,11 @@ Where the knowledge comes from, and how sure it is:
   file names (``' " & < > : / \\ |`` ...) are removed. ``<participant id>`` is Moodle's
   per-assignment participant number, not the user id; under blind marking the name is
   ``Participant``. The download carries no lateness.
+- **Moodle grading worksheet** (``View all submissions ▸ Download grading worksheet``):
+  ``Identifier`` ("Participant 123456", the number in the download's names), ``Full name``,
+  ``Email address``, ``Status``, ``Last modified (submission)`` ("Wednesday, 10 June 2026,
+  2:14 PM", in the downloading user's language and time zone), ... (as third-party tools
+  read it; not confirmed from Moodle's documentation). ``collect --times`` reads it.
 - **Moodle participants CSV** (``Participants ▸ select all ▸ Download table data as CSV``)
   and the grader report export: ``First name``, ``Last name`` (older versions
   ``Surname``), ``Email address``, with ``ID number`` and ``Username`` when the site shows
@@ -97,6 +102,18 @@ MOODLE_ID_NUMBER = ("ID number", "ID Number", "idnumber")
 MOODLE_USERNAME = ("Username", "username")
 MOODLE_ROLES = ("Roles", "Role")
 MOODLE_BLIND = "Participant"
+
+#: Moodle's grading worksheet (View all submissions > Download grading worksheet): the
+#: participant number of the download's file names, the e-mail, and the submission time as
+#: Moodle displays it in the downloading user's language and time zone. Columns as several
+#: third-party tools read them; not confirmed from Moodle's documentation.
+MOODLE_WORKSHEET_ID = ("Identifier",)
+MOODLE_WORKSHEET_TIME = ("Last modified (submission)",)
+MOODLE_WORKSHEET_PARTICIPANT = re.compile(r"(\d+)\s*$")
+#: "Wednesday, 10 June 2026, 2:14 PM" (English), "Wednesday, June 10, 2026, 2:14 PM" (US)
+MOODLE_TIME_FORMATS = ("%A, %d %B %Y, %I:%M %p", "%A, %B %d, %Y, %I:%M %p",
+                       "%A, %d %B %Y, %H:%M", "%d %B %Y, %I:%M %p", "%d %B %Y, %H:%M",
+                       "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 
 #: a file in Moodle's "Download all submissions" zip, flat or a folder per participant
 MOODLE_FILE = re.compile(

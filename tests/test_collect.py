@@ -425,3 +425,47 @@ def test_a_graded_run_applies_the_late_penalty_the_config_sets(course, tmp_path)
     assert float(rows["sobrien"]["late_submission_penalty"]) == 1.0
     assert float(rows["sobrien"]["score"]) == 0.0
     assert float(rows["jsmith@uni.example"]["score"]) == 1.0
+
+
+# Moodle's grading worksheet (View all submissions > Download grading worksheet)
+MOODLE_WORKSHEET = (
+    "Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,"
+    "Last modified (submission),Online text,Last modified (grade),Feedback comments\n"
+    'Participant 101,John Smith,john.smith@uni.example,Submitted for grading,,10.00,Yes,'
+    '"Sunday, 1 February 2026, 11:30 AM",,-,\n'
+    'Participant 102,José García Márquez,jose.garcia@uni.example,Submitted for grading - '
+    '2 hours 15 mins late,,10.00,Yes,"Sunday, 1 February 2026, 2:15 PM",,-,\n'
+    "Participant 104,Seán O'Brien,sean.obrien@uni.example,Submitted for grading,,10.00,Yes,"
+    '"Sunday, 1 February 2026, 9:00 AM",,-,\n')
+
+
+def test_moodle_times_from_the_grading_worksheet(course, tmp_path, capsys):
+    roster(course, tmp_path, "moodle", MOODLE_CSV)
+    set_due(course)
+    (tmp_path / "worksheet.csv").write_text(MOODLE_WORKSHEET, encoding="utf-8")
+    capsys.readouterr()
+    z = make_zip(tmp_path / "moodle.zip", {
+        f"John Smith_101_assignsubmission_file/{NB}.ipynb": notebook("john"),
+        f"José García Márquez_102_assignsubmission_file/{NB}.ipynb": notebook("josé"),
+        # blind marking: the worksheet's e-mail says who participant 104 is
+        f"Participant_104_assignsubmission_file/{NB}.ipynb": notebook("seán"),
+    })
+    assert collect(Course.open(course), A, z, source="moodle", times=tmp_path / "worksheet.csv",
+                   timezone="UTC") == 0
+    out = capsys.readouterr().out
+    sub = course / "submitted"
+    stamps = {s: (sub / s / A / "timestamp.txt").read_text() for s in (
+        "john.smith@uni.example", "jose.garcia@uni.example", "sean.obrien@uni.example")}
+    assert stamps == {"john.smith@uni.example": "2026-02-01 11:30:00",
+                      "jose.garcia@uni.example": "2026-02-01 14:15:00",
+                      "sean.obrien@uni.example": "2026-02-01 09:00:00"}
+    assert "jose.garcia@uni.example: submitted late; timestamp.txt 2026-02-01 14:15:00" in out
+    assert out.count("submitted late") == 1
+
+    from ipt_helpers.collect import read_worksheet
+    berlin = read_worksheet(tmp_path / "worksheet.csv", "Europe/Berlin")
+    assert berlin["101"] == ("john.smith@uni.example", datetime(2026, 2, 1, 10, 30))
+    with pytest.raises(CourseError, match="unknown time zone 'Mars/Base'"):
+        read_worksheet(tmp_path / "worksheet.csv", "Mars/Base")
+    with pytest.raises(CourseError, match="does not look like Moodle's grading worksheet"):
+        read_worksheet(tmp_path / "roster-moodle.csv")
