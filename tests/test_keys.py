@@ -157,3 +157,18 @@ def test_ps7_the_102_week_figure_is_credited_to_the_1991_analysis():
 def test_ps8_convention_names_interpersonal_sensitivity():
     convention = " ".join(AssignmentInfo.from_notebook(source("ps8-capstone")).convention.split())
     assert "no deficits area" not in convention and "interpersonal sensitivity" in convention
+
+
+# --- ps9 -----------------------------------------------------------------------------------
+
+def test_ps9_follows_the_books_definitions_and_models_the_risk_question():
+    a = "ps9-measurement-fidelity"
+    assert rubric(a, "midpoint")["response_line"]["accept"] == {"half": 1}   # 50% of 18
+    assert rubric(a, "midpoint")["change"]["accept"] == {"no_real_change": 1}  # 3 < 5 points
+    assert rubric(a, "midpoint")["gad_band"]["accept"] == {"severe": 1}     # GAD-7 15
+    assert rubric(a, "midpoint")["risk_item"]["accept"] == {"ask": 1}
+    assert rubric(a, "ending")["status16"]["accept"] == {"response_only": 1}  # 7: <= 9, not < 5
+    assert rubric(a, "rating")["rate_a3"]["accept"] == {"zero": 1}
+    case = " ".join(next(c.source for c in source(a).cells
+                         if c.metadata.get("nbgrader", {}).get("grade_id") == "case").split())
+    assert "thoughts of ending their life" in case
