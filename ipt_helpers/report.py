@@ -110,6 +110,8 @@ class ClassStats:
     concepts: list[Concept]                         # most missed first
     missing: list[tuple[str, str, str]]             # (student id, name, where listed)
     not_graded: list[str]                           # in submitted/ but not in the gradebook
+    #: (student id, seconds after the due date, late penalty in points), as nbgrader recorded
+    late: list[tuple[str, float, float]] = field(default_factory=list)
 
 
 def _gradebook_path(course: Course) -> Path | None:
@@ -164,11 +166,15 @@ def class_stats(course: Course, assignment: str) -> ClassStats:
                 items[(nb.name, cell.name)] = Item(nb.name, cell.name, kind,
                                                    float(cell.max_score or 0))
         totals = []
+        late = []
         submitted = set()
         for sub in a.submissions:
             student = sub.student.id
             submitted.add(student)
             totals.append((student, float(sub.score or 0)))
+            if sub.total_seconds_late > 0:
+                late.append((student, float(sub.total_seconds_late),
+                             float(sub.late_submission_penalty or 0)))
             for snb in sub.notebooks:
                 for g in snb.grades:
                     item = items.get((snb.name, g.name))
@@ -197,7 +203,7 @@ def class_stats(course: Course, assignment: str) -> ClassStats:
     concepts = [Concept(k, model.label(k), its) for k, its in by_concept.items()]
     concepts.sort(key=lambda c: (c.difficulty is None, c.difficulty or 0.0, c.label.lower()))
     return ClassStats(assignment, max_score, sorted(totals), ordered, concepts, missing,
-                      sorted(collected - submitted))
+                      sorted(collected - submitted), sorted(late))
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -309,7 +315,8 @@ def render(stats: ClassStats, figures: dict[str, bytes]) -> str:
         summary_rows += [["Mean", _num(statistics.fmean(scores))],
                          ["Median", _num(statistics.median(scores))],
                          ["Lowest", _num(min(scores))], ["Highest", _num(max(scores))]]
-    summary_rows += [["Not submitted", str(len(stats.missing))]]
+    summary_rows += [["Not submitted", str(len(stats.missing))],
+                     ["Submitted late", str(len(stats.late))]]
     summary = _table("Summary", ["Measure", "Value"], summary_rows, {1})
 
     bins = _bins(stats.max_score)
@@ -361,6 +368,12 @@ def render(stats: ClassStats, figures: dict[str, bytes]) -> str:
                          [[_e(s), _e(name), _e(where)] for s, name, where in stats.missing])
     else:
         missing = "<p>Every student known to the gradebook or the roster has submitted.</p>"
+    if stats.late:
+        missing += _table(
+            "Submitted after the due date (scores above are before the late penalty)",
+            ["Student id", "Late by (hours)", "Late penalty (points)"],
+            [[_e(s), _num(seconds / 3600), _num(penalty)] for s, seconds, penalty in stats.late],
+            {1, 2})
     if stats.not_graded:
         missing += ("<p>Collected but not graded yet (run <code>ipt-course grade</code>): "
                     + ", ".join(f"<code>{_e(s)}</code>" for s in stats.not_graded) + ".</p>")
@@ -403,7 +416,7 @@ grade are left out of the means.</p>
 phases and techniques among its accepted, correct, ordered or sorted answers).</p>
 {_img(figures["concepts"], FIGURES["concepts"], concepts_alt)}
 {concepts_table}
-<h2 id="missing">Not submitted</h2>
+<h2 id="missing">Not submitted, or late</h2>
 {missing}
 </main>
 </body>

@@ -426,6 +426,14 @@ def test_a_graded_run_applies_the_late_penalty_the_config_sets(course, tmp_path)
     assert float(rows["sobrien"]["score"]) == 0.0
     assert float(rows["jsmith@uni.example"]["score"]) == 1.0
 
+    # the class report lists the late submission with nbgrader's penalty
+    from ipt_helpers.report import class_stats, render
+    stats = class_stats(Course.open(course), "tiny")
+    assert stats.late == [("sobrien", 1.0, 1.0)]
+    page = render(stats, {"scores": b"", "items": b"", "concepts": b""})
+    assert "Submitted late" in page
+    assert "<td>sobrien</td>" in page.split("Submitted after the due date")[1]
+
 
 # Moodle's grading worksheet (View all submissions > Download grading worksheet)
 MOODLE_WORKSHEET = (
