@@ -43,7 +43,7 @@ $(KSTAMP): pyproject.toml constraints.txt $(if $(KEDIT),,$(wildcard ipt_helpers/
 	  $(KVENV)/bin/python -m pip install -q -c constraints.txt $(if $(KEDIT),-e) . && \
 	  $(if $(KEDIT),,$(KVENV)/bin/python -m pip install -q --no-deps --force-reinstall . &&) \
 	  chmod -R go+rX $(KVENV) && touch $(KSTAMP) && echo "kernel environment: $(KVENV)"; \
-	else echo "no $(SYSPY): grading as root will run kernels as root (see README)"; mkdir -p $(KVENV); touch $(KSTAMP); fi
+	else echo "no $(SYSPY): ipt-course grade as root will refuse without --sandbox-python or --no-sandbox (see README)"; mkdir -p $(KVENV); touch $(KSTAMP); fi
 
 # Debian packages the tests need: chromium (browser tests), postgresql (the PostgreSQL gradebook).
 system-deps:
@@ -64,7 +64,9 @@ $(ASSETS)/.copied: node_modules/.installed
 	   node_modules/@jupyter-widgets/html-manager/dist/*.woff* $(ASSETS)/html-manager/
 	touch $@
 
-book: $(STAMP) $(ASSETS)/.copied
+# The book also prepares the kernels' Python ($(KSTAMP)): `ipt-course grade` run as root
+# refuses to grade without it (unless --no-sandbox).
+book: $(STAMP) $(KSTAMP) $(ASSETS)/.copied
 	jupyter-book build . -W -n --keep-going
 	$(MAKE) --no-print-directory release
 	@echo "Book: $(CURDIR)/_build/html/index.html"

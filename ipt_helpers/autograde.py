@@ -76,12 +76,68 @@ def assignment_files(source_dir: Path, ignore: list[str]) -> dict[str, bytes]:
 
 # --- the grade command ----------------------------------------------------------------------
 
+def check_released(course, assignment) -> None:
+    """Refuse, in words, an assignment the gradebook does not know (it was never released in
+    this course folder): nbgrader would fail every notebook with a traceback it never shows."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from .course import CourseError
+
+    how = (f"release it here first (`ipt-course --course {course.root} release {assignment}`, "
+           "with --force if release/ already has it), then grade again")
+    db_url = course.db_url
+    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
+        raise CourseError(f"{assignment} is not in this course's gradebook (there is no "
+                          f"gradebook yet): {how}")
+    with Gradebook(db_url) as gb:
+        try:
+            known = {nb.name for nb in gb.find_assignment(assignment).notebooks}
+        except MissingEntry:
+            raise CourseError(f"{assignment} is not in this course's gradebook ({db_url}): "
+                              f"it was never released in this course folder; {how}") from None
+    missing = sorted(set(course.notebooks(assignment)) - known)
+    if missing:
+        raise CourseError(f"the gradebook's {assignment} has no notebook {', '.join(missing)} "
+                          f"(the source changed since it was released): {how}")
+
+
 @dataclass
 class GradeReport:
     graded: list = field(default_factory=list)     # (student, notebook)
     failed: dict = field(default_factory=dict)     # (student, notebook) -> message
     skipped: list = field(default_factory=list)    # students already graded (no --force)
+    resumed: list = field(default_factory=list)    # students whose last grading did not finish
     seconds: float = 0.0
+
+
+def completion_marker(course, assignment, student) -> Path:
+    """Written, last, when every grade of ``student``'s ``assignment`` is in the gradebook.
+
+    A grading run killed at any moment leaves either no marker (the student is graded again,
+    completely) or a marker after everything was written: "already graded" means this file,
+    never the autograded folder, which nbgrader creates before it writes the first grade.
+    It sits beside that folder (autograded/STUDENT/.ASSIGNMENT.graded), not in it, so that
+    nbgrader never copies it into feedback.
+    """
+    return course.root / "autograded" / student / f".{assignment}.graded"
+
+
+def is_graded(course, assignment, student) -> bool:
+    return completion_marker(course, assignment, student).is_file()
+
+
+def _mark_complete(course, assignment, student):
+    import hashlib
+    import json
+
+    submitted = course.root / "submitted" / student / assignment
+    digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+               for p in sorted(submitted.glob("*.ipynb"))}
+    marker = completion_marker(course, assignment, student)
+    partial = marker.with_name(marker.name + ".tmp")
+    partial.write_text(json.dumps({"graded": time.strftime("%Y-%m-%d %H:%M:%S"),
+                                   "submitted": digests}, indent=1))
+    os.replace(partial, marker)  # atomic: the marker is there whole, or not at all
 
 
 def _autograde(course, assignment, students, *, execute_step, checked_on_workers=False):
@@ -99,13 +155,16 @@ def _autograde(course, assignment, students, *, execute_step, checked_on_workers
         execute_step if step is Execute else step for step in converter.autograde_preprocessors
         if not (checked_on_workers and step is CheckCellMetadata)]
     failures = {}
-    with course.inside():
+    with course.inside():  # (nbgrader's SQLAlchemy warnings are filtered: see dispatch)
         for student in students:
+            completion_marker(course, assignment, student).unlink(missing_ok=True)
             converter.coursedir.student_id = student
             try:
                 converter.start()
             except Exception as err:  # nbgrader has logged it; it costs this student only
                 failures[student] = str(err)
+            else:  # every grade of this student is committed: only now is it "graded"
+                _mark_complete(course, assignment, student)
     return failures
 
 
@@ -149,10 +208,11 @@ def grade_assignment(course, assignment, *, client, students=None, force=False,
         raise CourseError(f"no submissions of {assignment} in {course.root / 'submitted'}")
     todo = []
     for student in submitted:
-        done = course.root / "autograded" / student / assignment
-        if done.exists() and not force:
+        if is_graded(course, assignment, student) and not force:
             report.skipped.append(student)
         else:
+            if (course.root / "autograded" / student / assignment).exists() and not force:
+                report.resumed.append(student)  # begun, never finished (a crash, a kill)
             todo.append(student)
     if not todo:
         report.seconds = time.monotonic() - start

@@ -9,7 +9,10 @@
     ipt-course roster list                  the students in the gradebook
     ipt-course grade ASSIGNMENT             parallel autograde on Dask workers
     ipt-course feedback ASSIGNMENT          feedback HTML for each graded student
-    ipt-course export [--to FILE]           grades as CSV
+                                            (refuses while written answers are unmarked,
+                                            unless --allow-unmarked)
+    ipt-course export [--to FILE]           grades as CSV: scored, awaiting marking or not
+                      [--format canvas]     submitted; or a Canvas gradebook import file
     ipt-course report ASSIGNMENT            class analytics (HTML + PNG figures)
 
 Every command takes --course DIR (default: the current folder). Problems are reported in
@@ -84,8 +87,10 @@ def _local_cluster(workers, threads):
 
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         get_mp_context().set_forkserver_preload(["distributed", "ipt_helpers.autograde"])
+        # ":0": the scheduler's HTTP server takes any free port (with None it asks for 8787
+        # and warns "Port 8787 is already in use" when another cluster has it)
         return LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
-                            dashboard_address=None)
+                            dashboard_address=":0")
 
 
 def progress_bar(done: int, of: int, width: int = 20) -> str:
@@ -94,24 +99,59 @@ def progress_bar(done: int, of: int, width: int = 20) -> str:
     return f"{'#' * filled}{'.' * (width - filled)} {100 * done // of if of else 100:3d}%"
 
 
+class Progress:
+    """One progress bar: redrawn in place on a terminal, one line per notebook in a log."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.live = stream.isatty()
+
+    def __call__(self, key, outcome, done, of):
+        state = "error" if "error" in outcome else "executed"
+        line = f"[{done}/{of}] {progress_bar(done, of)} {key[0]} / {key[1]}: {state}"
+        if self.live:
+            end = "\n" if done == of else ""
+            print(f"\r{line[:self._width()]}\x1b[K", end=end, file=self.stream, flush=True)
+        else:
+            print(line, file=self.stream, flush=True)
+
+    def _width(self):
+        import shutil
+        return max(shutil.get_terminal_size().columns - 1, 20)
+
+
 def _grade(course: Course, args) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
-    from dask.distributed import Client
+    from .autograde import check_released
+    from .sandbox import needs_sandbox, open_to_others, sandbox_python
 
     course.check_assignment(args.assignment)
+    # everything that can refuse is checked before a worker starts or a file is touched
+    check_released(course, args.assignment)
+    if args.no_sandbox:
+        python, note = None, ("--no-sandbox: kernels run as this user" +
+                              (" (root)" if needs_sandbox() else "") + ", each in a private folder")
+    else:
+        python, note = sandbox_python(args.sandbox_python or None)
+        if python is None and needs_sandbox():
+            raise CourseError(
+                f"not grading: this runs as root and {note.rstrip('.')}, so student code would run "
+                "as root. `make book` (or `make test`) builds the sandbox Python for this "
+                "checkout; or give one readable by all users with --sandbox-python PYTHON or "
+                "IPT_SANDBOX_PYTHON; or, to run student code as root anyway, --no-sandbox")
+    from dask.distributed import Client
+
     with ThreadPoolExecutor(1) as pool:  # local workers start while this process imports
         starting = None if args.scheduler else pool.submit(
             _local_cluster, args.workers or os.cpu_count() or 1, args.threads)
         from .autograde import grade_assignment
-        from .sandbox import open_to_others, sandbox_python
         cluster = starting.result() if starting else None
     client = Client(args.scheduler or cluster)
     try:
         workers = client.scheduler_info()["workers"].values()
         print(f"workers: {len(workers)}, executing "
               f"{sum(w.get('nthreads', 0) for w in workers)} notebooks at a time")
-        python, note = sandbox_python(args.sandbox_python or None)
         print(f"isolation: {note}")
         if python and open_to_others(course.root):
             course.root.chmod(course.root.stat().st_mode & ~0o077)
@@ -119,14 +159,8 @@ def _grade(course: Course, args) -> int:
                   "cannot read the keys or the gradebook")
         odd = [p.name for p in (course.root / "submitted").glob("*")
                if (p / args.assignment).is_dir() and p.name not in course.submitted_students(args.assignment)]
-
-        def progress(key, outcome, done, of):
-            state = "error: " + outcome["error"] if "error" in outcome else "executed"
-            print(f"[{done}/{of}] {progress_bar(done, of)} {key[0]} / {key[1]}: {state}",
-                  file=sys.stderr, flush=True)
-
         report = grade_assignment(course, args.assignment, client=client, students=args.student or None,
-                       force=args.force, notebook_timeout=args.timeout, progress=progress,
+                       force=args.force, notebook_timeout=args.timeout, progress=Progress(),
                        python=python)
     finally:
         client.close()
@@ -134,6 +168,8 @@ def _grade(course: Course, args) -> int:
             cluster.close()
     for student in report.skipped:
         print(f"skipped {student}: already graded (use --force to grade again)")
+    for student in report.resumed:
+        print(f"graded {student} again: an earlier run stopped before all of its grades were written")
     for (student, notebook), message in sorted(report.failed.items()):
         print(f"FAILED {student} / {notebook}: {message}")
     for name in odd:
@@ -144,42 +180,112 @@ def _grade(course: Course, args) -> int:
     return 1 if report.failed or odd else 0
 
 
+def readable_feedback(config):
+    """Feedback pages a student can read (ipt_helpers.feedback): this course's template, and
+    the step that turns each hidden test's output into points and feedback, hiding its source."""
+    import os as _os
+
+    import nbgrader
+    from .feedback import TEMPLATE_DIR, TEMPLATE_NAME
+
+    nbgrader_templates = _os.path.join(_os.path.dirname(nbgrader.__file__), "server_extensions",
+                                       "formgrader", "templates")
+    config.HTMLExporter.template_name = TEMPLATE_NAME
+    config.HTMLExporter.extra_template_basedirs = [TEMPLATE_DIR, nbgrader_templates]
+    steps = list(config.GenerateFeedback.get("preprocessors") or [])
+    if not steps:
+        from nbgrader.converters import GenerateFeedback
+        steps = GenerateFeedback.class_traits()["preprocessors"].default()
+    readable = "ipt_helpers.feedback.ReadableFeedback"
+    config.GenerateFeedback.preprocessors = [s for s in steps if s != readable] + [readable]
+    return config
+
+
 def _feedback(course: Course, args) -> int:
     from nbgrader.converters import GenerateFeedback
+
+    from .autograde import is_graded
 
     course.check_assignment(args.assignment)
     graded = sorted(p.name for p in (course.root / "autograded").glob("*")
                     if (p / args.assignment).is_dir())
     if not graded:
         raise CourseError(f"nothing graded for {args.assignment} yet: run `ipt-course grade` first")
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from .results import unmarked_answers
+
+    if Path(course.db_url.removeprefix("sqlite:///")).is_file() or not course.db_url.startswith("sqlite"):
+        with Gradebook(course.db_url) as gb:
+            try:
+                waiting = [u for u in unmarked_answers(gb, args.assignment) if u.student in graded]
+            except MissingEntry:
+                waiting = []
+        _refuse_unmarked(waiting, "no feedback written", args.allow_unmarked)
     config = course.config()
-    config.HTMLExporter.template_name = "feedback"
+    readable_feedback(config)
+    unfinished = 0
     for student in graded:
         out = course.root / "feedback" / student / args.assignment
         if out.exists() and not args.force:
             print(f"skipped {student}: feedback exists (use --force to make it again)")
             continue
+        if not is_graded(course, args.assignment, student):
+            print(f"NOT GRADED {student}: its grading did not finish; run `ipt-course grade "
+                  f"{args.assignment}` again (it grades what is unfinished)")
+            unfinished += 1
+            continue
         converter = course.converter(GenerateFeedback, args.assignment, student, config)
         with course.inside():
             converter.start()
         print(f"feedback for {student}: {out}")
-    return 0
+    return 1 if unfinished else 0
+
+
+def _refuse_unmarked(items, what: str, allow: bool) -> None:
+    """List written answers with no mark; refuse ``what`` unless ``allow`` (--allow-unmarked)."""
+    from .results import describe_unmarked
+
+    if not items:
+        return
+    print(f"{len(items)} written answer(s) not marked yet:", file=sys.stderr)
+    for line in describe_unmarked(items):
+        print(line, file=sys.stderr)
+    if not allow:
+        raise CourseError(f"{what}: {len(items)} written answer(s) have no mark yet (listed "
+                          "above). Mark them (nbgrader's formgrader), or pass --allow-unmarked "
+                          "to go ahead: they are then shown as \"awaiting marking\", never as 0")
 
 
 def _export(course: Course, args) -> int:
     from nbgrader.api import Gradebook
-    from nbgrader.plugins import CsvExportPlugin
 
-    target = Path(args.to).resolve() if args.to else course.root / "grades.csv"
+    from .results import AWAITING, NOT_SUBMITTED, results, write_canvas, write_csv
+
+    name = "grades-canvas.csv" if args.format == "canvas" else "grades.csv"
+    target = Path(args.to).resolve() if args.to else course.root / name
     if target.exists() and not args.force:
         raise CourseError(f"{target} exists; use --force to overwrite it")
     if not (course.root / "gradebook.db").exists() and course.db_url.startswith("sqlite"):
         raise CourseError("no gradebook yet: release and grade an assignment first")
-    plugin = CsvExportPlugin(config=course.config())
-    plugin.to = str(target)
+    canvas_ids = {}
+    for pair in args.canvas_id or []:
+        assignment, _, number = pair.partition("=")
+        if not number.strip().isdigit():
+            raise CourseError(f"--canvas-id {pair!r}: write ASSIGNMENT=NUMBER, the number "
+                              "from the assignment's Canvas address (.../assignments/NUMBER)")
+        canvas_ids[assignment] = number.strip()
     with Gradebook(course.db_url) as gb:
-        plugin.export(gb)
-    print(f"grades written to {target}")
+        rows = results(gb)
+    _refuse_unmarked([u for r in rows for u in r.unmarked], "nothing exported",
+                     args.allow_unmarked)
+    if args.format == "canvas":
+        write_canvas(rows, target, canvas_ids)
+    else:
+        write_csv(rows, target)
+    count = {state: sum(r.state == state for r in rows) for state in (NOT_SUBMITTED, AWAITING)}
+    print(f"grades written to {target}: {len(rows) - sum(count.values())} scored, "
+          f"{count[AWAITING]} awaiting marking, {count[NOT_SUBMITTED]} not submitted")
     return 0
 
 
@@ -285,17 +391,33 @@ def parser(course_dir: str = ".") -> argparse.ArgumentParser:
     g.add_argument("--force", action="store_true", help="grade again students already graded")
     g.add_argument("--sandbox-python", default=d["sandbox_python"] or None,
                    help="Python (readable by all users) for kernels run as unprivileged users "
-                        f"when grading as root (default: {d['sandbox_python'] or '$IPT_SANDBOX_PYTHON'})")
+                        f"when grading as root (default: {d['sandbox_python'] or '$IPT_SANDBOX_PYTHON, else the one make book builds'})")
+    g.add_argument("--no-sandbox", action="store_true",
+                   help="grade even if kernels cannot run as unprivileged users (as root: "
+                        "student code then runs as root; without this, grade refuses)")
     g.set_defaults(run=_grade)
 
     f = sub.add_parser("feedback", help="feedback HTML for every graded student")
     f.add_argument("assignment")
     f.add_argument("--force", action="store_true", help="replace existing feedback")
+    f.add_argument("--allow-unmarked", action="store_true",
+                   help="write feedback although written answers are unmarked (they show "
+                        "\"awaiting marking\"); without this, feedback lists them and refuses")
     f.set_defaults(run=_feedback)
 
     e = sub.add_parser("export", help="write all grades to a CSV file")
     e.add_argument("--to", default=None, help="output file (default: COURSE/grades.csv)")
     e.add_argument("--force", action="store_true", help="overwrite an existing file")
+    e.add_argument("--format", choices=["csv", "canvas"], default="csv",
+                   help="csv: one row per student and assignment with its status (scored, "
+                        "awaiting marking, not submitted); canvas: a file Canvas's Gradebook "
+                        "Import reads (default file grades-canvas.csv; see README)")
+    e.add_argument("--canvas-id", action="append", metavar="ASSIGNMENT=NUMBER",
+                   help="the Canvas assignment id of an assignment, so that its column "
+                        "updates that assignment (repeatable; else Canvas offers a new one)")
+    e.add_argument("--allow-unmarked", action="store_true",
+                   help="export although written answers are unmarked (their rows say "
+                        "\"awaiting marking\", with no score); without this, export refuses")
     e.set_defaults(run=_export)
 
     a = sub.add_parser("report", help="class analytics for one assignment (HTML + PNG)")

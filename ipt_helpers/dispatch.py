@@ -13,13 +13,20 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from sqlalchemy.exc import SAWarning
 
 from .kernels import execute_notebook
 from .sandbox import SANDBOX_UID_BASE
+
+# nbgrader's gradebook code triggers SQLAlchemy autoflush warnings ("Object of type
+# <SubmittedAssignment> not in session"), harmless and meaningless to a grader; workers run
+# several notebooks at once, so the filter is the process's (catch_warnings is not thread-safe)
+warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.")
 
 
 @dataclass

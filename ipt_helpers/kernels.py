@@ -25,6 +25,9 @@ from .kernel_forkserver import ForkServerProvisioner
 
 #: Set in every grading kernel: forms then show the recorded answers in words.
 EXECUTION_ENV = {"NBGRADER_EXECUTION": "autograde"}
+#: Also set in grading kernels: the debugger ipykernel loads would otherwise print a note on
+#: frozen modules to the grader's terminal for every kernel (nobody debugs a grading kernel).
+QUIET_ENV = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -53,13 +56,18 @@ class SandboxKernelManager(AsyncKernelManager):
     def write_connection_file(self, **kwargs):
         if self.sandbox and not self._connection_file_written:
             self.connection_file = os.path.join(self.sandbox, f"kernel-{self.kernel_id}.json")
+            # Unix sockets in the private folder instead of TCP ports on 127.0.0.1: no other
+            # kernel's user can even connect (and the kernel has no reason to warn that it is
+            # "running over TCP without encryption")
+            self.transport = "ipc"
+            self.ip = os.path.join(self.sandbox, "kernel")
         super().write_connection_file(**kwargs)
         if self.uid is not None:
             os.chown(self.connection_file, self.uid, self.uid)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         env = dict(kw.get("env") or os.environ)
-        env.update(HOME=self.sandbox, **EXECUTION_ENV)
+        env.update(HOME=self.sandbox, **EXECUTION_ENV, **QUIET_ENV)
         env.pop("JUPYTER_RUNTIME_DIR", None)
         kw["env"] = env
         kw["cwd"] = self.sandbox

@@ -24,26 +24,59 @@ def open_to_others(path: str | os.PathLike) -> bool:
     return bool(path.stat().st_mode & 0o004 or path.is_dir() and path.stat().st_mode & 0o001)
 
 
+def kernel_venvs() -> list[Path]:
+    """Where ``make`` builds the kernels' Python for this checkout (see the Makefile's KVENV):
+    ``.venv-kernel`` beside the package, or, when other users cannot reach the checkout, a
+    copy under /var/lib/ipt-curriculum named after the checkout's path."""
+    import hashlib
+
+    checkout = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha1(f"{checkout}\n".encode()).hexdigest()[:12]  # as `echo DIR | sha1sum`
+    return [checkout / ".venv-kernel" / "bin" / "python",
+            Path("/var/lib/ipt-curriculum") / f"venv-kernel-{digest}" / "bin" / "python"]
+
+
+def needs_sandbox() -> bool:
+    """True when grading would otherwise run student code as root."""
+    return sys.platform.startswith("linux") and os.geteuid() == 0
+
+
+def usable_by_others(python: str) -> str:
+    """"" when ``python`` can run kernels as another user, else why not."""
+    import subprocess
+
+    if not Path(python).exists():
+        return "it does not exist"
+    found = subprocess.run([python, "-c", "import sys; print(sys.prefix); print(sys.base_prefix)"],
+                           capture_output=True, text=True).stdout.split("\n")
+    prefix, base = (found + ["", ""])[:2]
+    # the interpreter, its environment (a venv's packages) and its standard library
+    if not base:
+        return "it does not run"
+    if not all(open_to_others(p) for p in (python, prefix, Path(base) / "lib")):
+        return "other users cannot read it (a Python under /root, such as pyenv's, is private)"
+    return ""
+
+
 def sandbox_python(requested: str | None = None) -> tuple[str | None, str]:
     """The Python that sandboxed kernels run, or None, with a note saying why.
 
     Kernels run as separate unprivileged users only when this process is root (on Linux) and
     the interpreter and its standard library are readable by other users (a Python under
-    /root, such as pyenv's, is not: give a system one with --sandbox-python or
-    IPT_SANDBOX_PYTHON; `make` prepares .venv-kernel for this).
+    /root, such as pyenv's, is not). A Python asked for (``requested``, else
+    $IPT_SANDBOX_PYTHON) is used or refused, never silently replaced; otherwise the one
+    ``make book`` prepares (``kernel_venvs``), then this process's own.
     """
-    if not (sys.platform.startswith("linux") and os.geteuid() == 0):
+    if not needs_sandbox():
         return None, "kernels run as this user, each in a private temporary folder"
-    candidates = [requested, os.environ.get("IPT_SANDBOX_PYTHON"), sys.executable]
-    for python in [c for c in candidates if c]:
-        if not Path(python).exists():
-            continue
-        import subprocess
-        found = subprocess.run([python, "-c", "import sys; print(sys.prefix); print(sys.base_prefix)"],
-                               capture_output=True, text=True).stdout.split("\n")
-        prefix, base = (found + ["", ""])[:2]
-        # the interpreter, its environment (a venv's packages) and its standard library
-        if base and all(open_to_others(p) for p in (python, prefix, Path(base) / "lib")):
+    asked = requested or os.environ.get("IPT_SANDBOX_PYTHON") or ""
+    if asked:
+        why = usable_by_others(asked)
+        if why:
+            origin = "--sandbox-python" if requested else "IPT_SANDBOX_PYTHON"
+            return None, f"the sandbox Python {asked} ({origin}) cannot be used: {why}"
+        return asked, f"each kernel runs as its own unprivileged user, with {asked}"
+    for python in [*(str(p) for p in kernel_venvs() if p.exists()), sys.executable]:
+        if not usable_by_others(python):
             return python, f"each kernel runs as its own unprivileged user, with {python}"
-    return None, ("WARNING: running as root but no Python readable by other users was found, "
-                  "so kernels run as root in private folders; set IPT_SANDBOX_PYTHON")
+    return None, "no Python readable by other users was found (`make book` builds one)"

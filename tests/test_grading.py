@@ -1,5 +1,6 @@
 """ipt-course grade: parallel, isolated, and graded exactly as sequential nbgrader autograde."""
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -108,6 +109,8 @@ def test_grades_identical_to_sequential_nbgrader_autograde(course):
     assert "[1/7] " in result.stderr and "[7/7] #################### 100%" in result.stderr, \
         "progress, counted"
     assert scores(parallel) == scores(sequential)
+    for noise in ("SAWarning", "without encryption", "Debugger warning", "8787", "Traceback"):
+        assert noise not in result.stdout + result.stderr, f"known-harmless noise: {noise}"
     graded = {s: sum(v or 0 for (st, _, _), v in scores(parallel).items() if st == s)
               for s in ("perfect", "blank", "partial", "looper", "flooder")}
     assert graded["blank"] == 0 and graded["perfect"] == graded["looper"] > graded["partial"] > 0
@@ -153,7 +156,7 @@ def test_student_code_cannot_reach_keys_or_gradebook(course):
         assert "each kernel runs as its own unprivileged user" in result.stdout
         assert not (course / "planted.txt").exists()
     else:  # kernels run as the grader's own user: only the private folder keeps them apart
-        assert "running as root but no Python readable" in result.stdout or os.geteuid() != 0
+        assert os.geteuid() != 0, "as root, grade refuses without a sandbox Python"
     after = {p: p.stat().st_mtime_ns for p in before}
     changed = [p for p in before if after[p] != before[p] and p.name != "gradebook.db"]
     assert not changed, f"grading changed {changed}"
@@ -202,3 +205,58 @@ def test_a_python_in_a_private_folder_is_not_used_for_sandboxed_kernels(tmp_path
     monkeypatch.delenv("IPT_SANDBOX_PYTHON", raising=False)
     python, _ = sandbox_python(str(private / "venv" / "bin" / "python"))
     assert python != str(private / "venv" / "bin" / "python"), "other users cannot reach that venv"
+
+
+def snapshot(root):
+    return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the refusal is for root")
+def test_grade_as_root_without_a_sandbox_python_refuses(course):
+    make_submissions(course, ASSIGNMENT, ["perfect"])
+    before = snapshot(course)
+    env = {**os.environ, "IPT_SANDBOX_PYTHON": str(course / "no-such-python")}
+    proc = subprocess.run(["ipt-course", "grade", ASSIGNMENT], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "not grading: this runs as root" in proc.stderr and "--no-sandbox" in proc.stderr
+    assert "no-such-python (IPT_SANDBOX_PYTHON) cannot be used: it does not exist" in proc.stderr
+    assert snapshot(course) == before and not (course / "autograded").exists(), "nothing written"
+    assert course.stat().st_mode & 0o077, "not even the course folder's mode changed"
+
+
+def test_without_a_python_others_can_read_there_is_no_sandbox_python(tmp_path, monkeypatch):
+    import ipt_helpers.sandbox as sandbox
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(private / "venv")], check=True)
+    monkeypatch.delenv("IPT_SANDBOX_PYTHON", raising=False)
+    monkeypatch.setattr(sandbox, "needs_sandbox", lambda: True)
+    monkeypatch.setattr(sandbox, "kernel_venvs", lambda: [private / "venv" / "bin" / "python"])
+    monkeypatch.setattr(sandbox.sys, "executable", str(private / "venv" / "bin" / "python"))
+    python, note = sandbox.sandbox_python()
+    assert python is None and "`make book` builds one" in note
+
+
+def test_the_sandbox_python_make_builds_is_found_without_the_environment(monkeypatch):
+    import ipt_helpers.sandbox as sandbox
+    monkeypatch.delenv("IPT_SANDBOX_PYTHON", raising=False)
+    built = [p for p in sandbox.kernel_venvs() if p.exists()]
+    if os.geteuid() != 0 or not built:
+        pytest.skip("needs root and a kernel venv built by make")
+    assert sandbox.sandbox_python()[0] == str(built[0])
+
+
+def test_grading_an_assignment_the_gradebook_does_not_know(course):
+    make_submissions(course, ASSIGNMENT, ["perfect"])
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.remove_assignment(ASSIGNMENT)  # as in a course folder where it was never released
+    before = snapshot(course)
+    proc = ipt_course("grade", ASSIGNMENT, cwd=course, check=False)
+    assert proc.returncode == 2
+    assert (f"ipt-course: {ASSIGNMENT} is not in this course's gradebook" in proc.stderr
+            and "never released in this course folder" in proc.stderr
+            and f"release {ASSIGNMENT}" in proc.stderr), proc.stderr
+    assert "FAILED" not in proc.stdout and "traceback" not in proc.stdout + proc.stderr
+    assert snapshot(course) == before
+
