@@ -4,7 +4,10 @@ Serves the built HTML (default `_build/html`; `make book` first) on 127.0.0.1 an
 page several times, each time in a fresh browser context (cold cache, no other host reachable).
 Per page: bytes transferred (the page and everything it fetched, headers included, as the
 browser's Resource Timing reports them; the test server does not compress) and the median time
-to the load event. Prints the heaviest pages and ends with ``max page bytes: <n>``.
+to the load event. Prints the heaviest pages and ends with ``max page bytes: <n>``. On pages
+with practice forms it also measures, for each form, the time from pressing *Check* (a click)
+to the feedback being painted (the next animation frame after the result is written), and
+prints the slowest as ``max feedback ms: <n>``.
 
     python benchmarks/pages.py [--runs 5] [--html _build/html] [--top 10]
 """
@@ -28,6 +31,21 @@ MEASURE = """() => {
 }"""
 
 
+FEEDBACK = """async () => {
+  const out = [];
+  for (const s of document.querySelectorAll('section[data-practice-form]')) {
+    const first = s.querySelector('input[type=radio], input[type=checkbox]');
+    if (first) first.checked = true;
+    const result = s.querySelector('.practice-result');
+    const t0 = performance.now();
+    s.querySelector('button.practice-check').click();
+    await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+    out.push([s.dataset.practiceForm, performance.now() - t0, result.textContent.length > 0]);
+  }
+  return out;
+}"""
+
+
 def measure(browser, url: str) -> dict:
     """One cold load of ``url``: bytes transferred, ms to the load event, the files fetched."""
     with offline_context(browser, DESKTOP) as (context, blocked):
@@ -39,6 +57,7 @@ def measure(browser, url: str) -> dict:
         page.goto(url, wait_until="load")
         settle(page, pending)
         result = page.evaluate(MEASURE)
+        result["feedback"] = page.evaluate(FEEDBACK)
         result["blocked"] = list(blocked)
     return result
 
@@ -66,6 +85,9 @@ def main(argv=None) -> int:
                 "requests": len(runs[0]["files"]) + 1,
                 "heaviest": (heaviest_file[0].replace(base, ""), heaviest_file[1]),
                 "blocked": sorted({u for r in runs for u in r["blocked"]}),
+                "feedback_ms": max((ms for r in runs for _, ms, shown in r["feedback"] if shown),
+                                   default=None),
+                "forms": len(runs[0]["feedback"]),
             })
 
     rows.sort(key=lambda r: r["bytes"], reverse=True)
@@ -86,6 +108,14 @@ def main(argv=None) -> int:
         print(f"\nrequests to other hosts (blocked, not counted): {len(blocked)}")
         for u in blocked[:10]:
             print(f"  {u}")
+    practice = [r for r in rows if r["forms"]]
+    if practice:
+        slow = max(practice, key=lambda r: r["feedback_ms"] or 0)
+        print(f"\npractice: {sum(r['forms'] for r in practice)} forms on {len(practice)} pages; "
+              f"Check to feedback painted: max {slow['feedback_ms']:.1f} ms ({slow['page']}), "
+              f"median {statistics.median(r['feedback_ms'] for r in practice):.1f} ms")
+        print(f"max feedback ms: {slow['feedback_ms']:.1f}")
+    print(f"requests to other hosts: {len(blocked)}")
     print(f"max page bytes: {max(total)}")
     return 0
 

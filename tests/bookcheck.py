@@ -6,6 +6,7 @@ a request to another host is recorded and aborted, never sent.
 
 import contextlib
 import functools
+import os
 import http.server
 import threading
 import time
@@ -14,7 +15,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILT = ROOT / "_build" / "html"
+# IPT_BOOK_HTML: check a book built elsewhere (jupyter-book build . --path-output DIR: DIR/_build/html)
+BUILT = Path(os.environ.get("IPT_BOOK_HTML") or ROOT / "_build" / "html")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("serious", "critical")
