@@ -112,6 +112,8 @@ class ClassStats:
     not_graded: list[str]                           # in submitted/ but not in the gradebook
     #: (student id, seconds after the due date, late penalty in points), as nbgrader recorded
     late: list[tuple[str, float, float]] = field(default_factory=list)
+    #: key against chosen problem area over the focus questions (None: there are none)
+    confusion: "Confusion | None" = None
 
 
 def _gradebook_path(course: Course) -> Path | None:
@@ -203,7 +205,8 @@ def class_stats(course: Course, assignment: str) -> ClassStats:
     concepts = [Concept(k, model.label(k), its) for k, its in by_concept.items()]
     concepts.sort(key=lambda c: (c.difficulty is None, c.difficulty or 0.0, c.label.lower()))
     return ClassStats(assignment, max_score, sorted(totals), ordered, concepts, missing,
-                      sorted(collected - submitted), sorted(late))
+                      sorted(collected - submitted), sorted(late),
+                      confusion(course, assignment, sorted(submitted)))
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -268,6 +271,160 @@ def _barh(labels: list[str], values: list[float], title: str, xlabel: str) -> by
     ax.set_xlabel(xlabel)
     ax.set_title(_plain(title))
     return _png(fig)
+
+
+# --- which problem areas students confuse ------------------------------------------------------
+
+#: Cohen's kappa between trained IPT raters for the presence of each problem area, rated from
+#: audiotaped initial sessions (Markowitz et al. 2000, J Psychother Pract Res 9(3), 131-135;
+#: book/references.bib: markowitz2000); 0.82 for the agreed clinical focus.
+PUBLISHED_KAPPA = {"grief": 0.87, "role_dispute": 0.58, "role_transition": 1.0,
+                   "interpersonal_deficits": 0.48}
+PUBLISHED_FOCUS_KAPPA = 0.82
+PUBLISHED_SOURCE = ("Markowitz, Leon, Miller, Cherry, Clougherty and Villalobos (2000), Rater "
+                    "agreement on interpersonal psychotherapy problem areas, Journal of "
+                    "Psychotherapy Practice and Research 9(3), 131–135")
+NO_ANSWER = "(no answer)"
+
+
+@dataclass
+class FocusQuestion:
+    notebook: str
+    form_id: str
+    question: str
+    key: str                      # the option with the highest credit (the first, if tied)
+    top: tuple = ()               # every option with that credit (a tie is full credit each)
+
+
+@dataclass
+class Confusion:
+    areas: list[str]                                  # the problem areas, in the model's order
+    questions: list[FocusQuestion]
+    counts: dict[tuple[str, str], int]                # (key, chosen) -> answers
+    answers: int = 0
+
+    def row(self, key: str) -> int:
+        return sum(n for (k, _), n in self.counts.items() if k == key)
+
+    def agreement(self, area: str) -> float | None:
+        """The share of answers to questions keyed ``area`` that chose it."""
+        total = self.row(area)
+        return self.counts.get((area, area), 0) / total if total else None
+
+    def kappa(self, area: str | None = None) -> float | None:
+        """Cohen's kappa between the key and the students' choices: over all areas, or for
+        ``area`` alone as present/absent (as the published figures are)."""
+        if not self.answers or (area is not None and not self.row(area)):
+            return None
+        def same(k, c):
+            return k == c if area is None else (k == area) == (c == area)
+        observed = sum(n for (k, c), n in self.counts.items() if same(k, c)) / self.answers
+        labels = self.areas + [NO_ANSWER] if area is None else [True, False]
+        def share(side, label):
+            def match(value):
+                return value == label if area is None else (value == area) == label
+            return sum(n for pair, n in self.counts.items() if match(pair[side])) / self.answers
+        expected = sum(share(0, lab) * share(1, lab) for lab in labels)
+        return None if expected >= 1 else (observed - expected) / (1 - expected)
+
+
+def focus_questions(course: Course, assignment: str) -> list[FocusQuestion]:
+    """Every question of the assignment whose options are the problem areas (``options(
+    "problem_area")`` under either convention), with its key: the option of highest credit."""
+    import nbformat
+
+    area_sets = {frozenset(k for _, k in model.options("problem_area", convention=c))
+                 for c in model.CONVENTIONS}
+    folder = course.root / "source" / course.check_assignment(assignment)
+    found = []
+    for path in sorted(folder.glob("*.ipynb")):
+        for item in notebook_items(nbformat.read(path, as_version=4)).items:
+            for q in item.definition.questions:
+                accept = getattr(q, "accept", None)
+                if type(q).__name__ != "Single" or not accept or not hasattr(q, "keys"):
+                    continue
+                if frozenset(q.keys()) not in area_sets:
+                    continue
+                credit = accept if isinstance(accept, dict) else {k: 1 for k in accept}
+                best = max(credit.values())
+                top = tuple(k for k in q.keys() if credit.get(k) == best)
+                found.append(FocusQuestion(path.stem, item.form_id, q.id, top[0], top))
+    return found
+
+
+def confusion(course: Course, assignment: str, students: list[str]) -> Confusion | None:
+    """Key against chosen area over every focus question and every submission of
+    ``students`` (read from the submitted notebooks as literals, never executed)."""
+    import nbformat
+
+    from .recording import notebook_answers
+
+    questions = focus_questions(course, assignment)
+    if not questions:
+        return None
+    areas = [k for _, k in model.options("problem_area", convention="four_areas")]
+    for q in questions:  # a convention's extra area, if a question offers it
+        areas += [k for k in [q.key] if k not in areas]
+    counts: dict[tuple[str, str], int] = {}
+    answers = 0
+    for student in students:
+        folder = course.root / "submitted" / student / assignment
+        for q in questions:
+            path = folder / f"{q.notebook}.ipynb"
+            try:
+                recorded = notebook_answers(nbformat.read(path, as_version=4))
+            except Exception:  # missing or unreadable: not an answer
+                continue
+            chosen = (recorded.get(q.form_id) or {}).get(q.question)
+            chosen = chosen if isinstance(chosen, str) and chosen else NO_ANSWER
+            if chosen not in areas and chosen != NO_ANSWER:
+                areas.append(chosen)
+            key = chosen if chosen in q.top else q.key  # tied keys: the one chosen is the key
+            counts[(key, chosen)] = counts.get((key, chosen), 0) + 1
+            answers += 1
+    return Confusion(areas, questions, counts, answers)
+
+
+def _confusion_html(c: Confusion | None) -> str:
+    if c is None:
+        return "<p>This assignment has no question whose options are the problem areas.</p>"
+    chosen_cols = c.areas + ([NO_ANSWER] if any(k[1] == NO_ANSWER for k in c.counts) else [])
+    head = ["Key \\ chosen"] + [_e(model.label(a) if a != NO_ANSWER else a) for a in chosen_cols] \
+        + ["Answers"]
+    rows = []
+    for key in c.areas:
+        if not c.row(key):
+            continue
+        rows.append([f"<b>{_e(model.label(key))}</b>"] +
+                    [str(c.counts.get((key, chosen), 0)) for chosen in chosen_cols] + [str(c.row(key))])
+    matrix = _table(f"Problem-area choices: key (rows) against the area chosen (columns), over "
+                    f"{len(c.questions)} focus question(s) and {c.answers} answer(s)",
+                    head, rows, set(range(1, len(head))))
+    agree_rows = []
+    for area in c.areas:
+        published = PUBLISHED_KAPPA.get(area)
+        agree_rows.append([_e(model.label(area)), str(c.row(area)), _pct(c.agreement(area)),
+                           _num(c.kappa(area)), _num(published) if published is not None else "—"])
+    agree_rows.append(["<b>Focus (all areas)</b>", str(c.answers),
+                       _pct(sum(c.counts.get((a, a), 0) for a in c.areas) / c.answers
+                            if c.answers else None),
+                       _num(c.kappa()), _num(PUBLISHED_FOCUS_KAPPA)])
+    agreement = _table(
+        "Agreement with the key per area, beside trained raters' published agreement",
+        ["Area", "Answers keyed to it", "Chose it", "Class kappa with the key",
+         "Published rater kappa"], agree_rows, {1, 2, 3, 4})
+    listed = ", ".join(f"{_e(q.form_id)}/{_e(q.question)} (key: "
+                       f"{_e(' or '.join(model.label(k) for k in q.top))})" for q in c.questions)
+    return f"""{matrix}
+{agreement}
+<p>Focus questions: {listed}. “Chose it” is the share of answers to questions keyed to the
+area that chose it; where two areas earn the same full credit, a choice of either is the
+key. The class kappa treats the key and the class as two raters (per area:
+that area present or absent; last row: the chosen focus). The published figures are Cohen's
+kappa between trained IPT research therapists rating the same audiotaped initial sessions:
+for the presence of each problem area, and for the agreed clinical focus ({_e(PUBLISHED_SOURCE)}).
+They are a benchmark of how far experts agree, not a target: written cases are not
+audiotapes, and a key is one reading.</p>"""
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -416,6 +573,8 @@ grade are left out of the means.</p>
 phases and techniques among its accepted, correct, ordered or sorted answers).</p>
 {_img(figures["concepts"], FIGURES["concepts"], concepts_alt)}
 {concepts_table}
+<h2 id="confusion">Which problem areas students confuse</h2>
+{_confusion_html(stats.confusion)}
 <h2 id="missing">Not submitted, or late</h2>
 {missing}
 </main>

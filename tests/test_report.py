@@ -108,9 +108,12 @@ def test_per_item_table_matches_the_hand_computed_scores(graded, report):
     _, page = report
     assert "<caption>Per item: mean points and difficulty" in page
     expected = partial_case(A)["expected"]
+    import nbformat
+    source = nbformat.read(graded / "source" / A / "problem-areas.ipynb", 4)
+    points = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
+              for c in source.cells if c.metadata.get("nbgrader", {}).get("grade")}
     for item, partial_points in expected.items():
-        max_points = {"case-a-test": 4, "case-b-test": 3, "case-d-test": 5, "case-e-test": 5,
-                      "case-f-test": 6, "case-h-test": 4}[item]
+        max_points = points[item]
         mean = (max_points + 0 + partial_points) / 3           # perfect, blank, partial
         row = re.search(rf"<tr><td>problem-areas</td><td>{item}</td>(.*?)</tr>", page).group(1)
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
@@ -189,3 +192,42 @@ def test_ipt_course_report_command(graded, tmp_path):
     proc = run(["ipt-course", "report", A, "--out", tmp_path / "r"], cwd=graded)
     assert proc.stdout.strip() == f"report: {tmp_path / 'r' / 'index.html'}"
     assert (tmp_path / "r" / FIGURES["concepts"]).read_bytes().startswith(PNG)
+
+
+# --- which problem areas students confuse (issue 15, item 7) ------------------------------------
+
+
+def test_kappa_of_the_key_against_the_class_is_cohens_kappa_by_hand():
+    from ipt_helpers.report import Confusion
+    c = Confusion(["grief", "role_dispute"], [], {("grief", "grief"): 3, ("grief", "role_dispute"): 1,
+                                                  ("role_dispute", "role_dispute"): 2}, answers=6)
+    # observed 5/6; chance (4/6)(3/6) + (2/6)(3/6) = 1/2; kappa (5/6 - 1/2) / (1 - 1/2) = 2/3
+    assert c.kappa() == pytest.approx(2 / 3)
+    assert c.kappa("grief") == pytest.approx(2 / 3)  # two areas: present/absent is the same
+    assert c.agreement("grief") == pytest.approx(3 / 4) and c.agreement("role_dispute") == 1
+    assert c.kappa("interpersonal_deficits") is None, "no question keyed to it"
+
+
+def test_focus_questions_are_those_offering_the_problem_areas_keyed_by_highest_credit(course):
+    from ipt_helpers.report import focus_questions
+    found = {q.form_id: q for q in focus_questions(Course.open(course), A)}
+    assert set(found) == {f"case-{x}" for x in "abcdefgh"}
+    assert found["case-d"].key == "role_dispute", "deficits earns 0.5, the dispute 1"
+    assert set(found["case-b"].top) == {"role_dispute", "role_transition"}, "a tie: both keys"
+
+
+def test_the_report_shows_the_confusion_matrix_beside_published_rater_agreement(graded, report):
+    from ipt_helpers.report import NO_ANSWER
+    _, page = report
+    c = class_stats(Course.open(graded), A).confusion
+    assert c.answers == 3 * 8
+    assert sum(n for (k, ch), n in c.counts.items() if ch == NO_ANSWER) == 8  # the blank one
+    # the partly-right submission: deficits for case-d (key: dispute), grief for case-e (key:
+    # transition); every other focus agrees with the key, as does the perfect one's
+    assert c.counts[("role_dispute", "interpersonal_deficits")] == 1
+    assert c.counts[("role_transition", "grief")] == 1
+    assert sum(n for (k, ch), n in c.counts.items() if k == ch) == 8 + 6
+    assert '<h2 id="confusion">Which problem areas students confuse</h2>' in page
+    assert "key (rows) against the area chosen (columns)" in page
+    assert "Published rater kappa" in page and ">0.87<" in page and ">0.48<" in page
+    assert "Markowitz, Leon, Miller, Cherry, Clougherty and Villalobos (2000)" in page
