@@ -16,8 +16,9 @@ nbgrader's ``ExtractorPlugin`` extracts it). Two layouts are understood:
   ``alice/<assignment>/...``).
 
 Two more layouts are the LMS's own downloads (``--from canvas`` / ``--from moodle``, or
-detected when every name that fits one fits only it); the naming is described in
-``ipt_helpers.lms``:
+detected when the notebooks' names fit one layout and no other; names that fit two are
+refused with a request for ``--from``); the naming, and where it was checked, is described
+in ``ipt_helpers.lms``:
 
 - Canvas "Download Submissions": ``smithjohn[_LATE]_<canvas user id>_<file id>_<notebook>``;
   the Canvas user id is looked up in the gradebook's students (``lms_user_id``, filled by

@@ -11,16 +11,19 @@ Where the knowledge comes from, and how sure it is:
   character that is not a letter, digit or ``_`` removed (``smithjohn``; accents are kept,
   apostrophes and spaces dropped), ``LATE`` is present when Canvas counts the submission as
   late, ``<user id>`` is the student's Canvas user id (``anon_<id>`` under anonymous
-  grading) and ``<file name>`` is the name of the file as uploaded (Canvas names a second
-  upload of the same name ``problem-areas-1.ipynb``). The download carries no submission time.
-- **Canvas gradebook export** (``Gradebook ▸ Export``; canvas-lms's gradebook exporter):
+  grading) and ``<file name>`` is the name of the file as uploaded (a second upload of the
+  same name arrives as ``problem-areas-1.ipynb``, as issue 14 reports; not checked in Canvas's
+  source, and `` (1)`` is accepted too). The download carries no submission time.
+- **Canvas gradebook export** (``Grades ▸ Export``; ``gradebook_to_csv`` in canvas-lms, read in
+  an older version of its source; the current docs were not checked):
   the columns ``Student`` (sortable name, "Smith, John"), ``ID`` (Canvas user id),
   ``SIS User ID``, ``SIS Login ID`` (these two only when the exporting user may see SIS
-  data), newer versions also ``Integration ID``, then ``Section``, one column per assignment
+  data; newer versions may add ``Integration ID``), then ``Section``, one column per assignment
   named ``<title> (<assignment id>)`` and totals. The first row under the header is
   ``Points Possible`` (a row of ``Muted``/``Manual Posting`` flags may come first); the
   course's "Test Student" appears as ``Student, Test``. No e-mail column.
-- **Moodle "Download all submissions"** (``mod/assign``): one file per submitted file named
+- **Moodle "Download all submissions"** (``download_submissions`` in moodle's
+  ``mod/assign/locallib.php``, read in its source): one file per submitted file named
   ``<full name>_<participant id>_assignsubmission_file_<file name>``, or (the default since
   Moodle 3.1, "Download submissions in folders") a folder per participant
   ``<full name>_<participant id>_assignsubmission_file/<file name>`` (older versions end the

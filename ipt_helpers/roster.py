@@ -92,8 +92,9 @@ def _missing(path, fmt, header, wanted: str) -> CourseError:
 
 
 def read_roster(path: Path, fmt: str, id_column: str | None = None
-                ) -> tuple[list[Person], list[str]]:
-    """The students in the class list ``path`` and the rows that were left out (with why)."""
+                ) -> tuple[list[Person], list[str], list[str]]:
+    """The students in the class list ``path``, the rows that could not be imported (with
+    why), and the rows left out as expected (Canvas's test student, teachers)."""
     if fmt not in FORMATS:
         raise CourseError(f"unknown roster format {fmt!r}: use one of {', '.join(FORMATS)}")
     header, rows = _read_rows(path)
@@ -105,6 +106,7 @@ def read_roster(path: Path, fmt: str, id_column: str | None = None
                               f"{', '.join(header)})")
     people: list[Person] = []
     skipped: list[str] = []
+    left_out: list[str] = []
 
     if fmt == "canvas":
         student = _column(header, [lms.CANVAS_STUDENT, "Student Name"])
@@ -120,7 +122,7 @@ def read_roster(path: Path, fmt: str, id_column: str | None = None
                                            or name.strip().startswith(lms.CANVAS_FLAG_ROWS)):
                 continue  # "Points Possible", "Muted", ... rows
             if name.strip() == lms.CANVAS_TEST_STUDENT:
-                skipped.append(f"row {n}: Canvas's test student, left out")
+                left_out.append(f"row {n}: Canvas's test student")
                 continue
             if not row.get(canvas_id, "").isdigit():
                 skipped.append(f"row {n} ({name or 'no name'}): no Canvas user ID, left out")
@@ -148,8 +150,8 @@ def read_roster(path: Path, fmt: str, id_column: str | None = None
             if not any(row.values()):
                 continue
             if any_student and "student" not in row.get(roles, "").lower():
-                skipped.append(f"row {n} ({row.get(first, '')} {row.get(last, '')}): role "
-                               f"{row.get(roles) or 'none'}, not a student; left out")
+                left_out.append(f"row {n} ({row.get(first, '')} {row.get(last, '')}): role "
+                                f"{row.get(roles) or 'none'}, not a student")
                 continue
             cid = row.get(chosen, "") if chosen else next((row[c] for c in ids if row.get(c)), "")
             people.append(Person(cid, row.get(first, ""), row.get(last, ""),
@@ -184,7 +186,7 @@ def read_roster(path: Path, fmt: str, id_column: str | None = None
                           "nothing imported")
     if not good and not skipped:
         raise CourseError(f"{path} lists no students")
-    return good, skipped
+    return good, skipped, left_out
 
 
 def _gradebook(course: Course):
@@ -236,8 +238,10 @@ def plan(course: Course, people: list[Person]) -> list[tuple[str, Person, dict]]
 
 def import_roster(course: Course, path: Path, fmt: str, dry_run: bool = False,
                   id_column: str | None = None) -> int:
-    people, skipped = read_roster(path, fmt, id_column)
+    people, skipped, left_out = read_roster(path, fmt, id_column)
     steps = plan(course, people)
+    for line in left_out:
+        print(f"left out {line}")
     for line in skipped:
         print(f"NOT IMPORTED {line}")
     counts = {"add": 0, "update": 0, "same": 0}
@@ -258,7 +262,8 @@ def import_roster(course: Course, path: Path, fmt: str, dry_run: bool = False,
                     gb.update_or_create_student(p.id, **{f: new for f, (_, new) in changes.items()})
     verb = "would be " if dry_run else ""
     print(f"{counts['add']} student(s) {verb}added, {counts['update']} {verb}updated, "
-          f"{counts['same']} unchanged, {len(skipped)} row(s) left out"
+          f"{counts['same']} unchanged, {len(left_out)} row(s) left out, "
+          f"{len(skipped)} not imported"
           + (f"; {len(others)} student(s) in the gradebook not in {Path(path).name} (kept)"
              if others else "")
           + ("; dry run: nothing written" if dry_run else ""))
