@@ -15,7 +15,13 @@ help:
 	@echo "make lab     open JupyterLab on the course (instructor view)"
 	@echo "make clean   remove the built book and nbgrader's generated folders"
 
-$(STAMP): pyproject.toml constraints.txt
+# The JupyterLab 4 / Notebook 7 extension `ipt-forms` (TypeScript in labextension/), built by
+# the ecosystem's builder (@jupyter/builder; versions pinned by labextension/package-lock.json)
+# into ipt_helpers/labextension/, which the package ships prebuilt (hatchling shared-data): the
+# install below copies it where both front ends find it. Its rules follow the book's assets.
+LABEXT  := ipt_helpers/labextension/package.json
+
+$(STAMP): pyproject.toml constraints.txt $(LABEXT)
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip
 	$(VENV)/bin/python -m pip install -q -c constraints.txt -e '.[instructor,dev]'
@@ -63,6 +69,13 @@ $(ASSETS)/.copied: node_modules/.installed
 	cp node_modules/@jupyter-widgets/html-manager/dist/embed-amd.js \
 	   node_modules/@jupyter-widgets/html-manager/dist/*.woff* $(ASSETS)/html-manager/
 	touch $@
+labextension/node_modules/.installed: labextension/package.json labextension/package-lock.json
+	cd labextension && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+$(LABEXT): labextension/node_modules/.installed labextension/tsconfig.json \
+           $(wildcard labextension/src/*.ts labextension/style/*)
+	cd labextension && npm run --silent build
+	touch $@
 
 # The book also prepares the kernels' Python ($(KSTAMP)): `ipt-course grade` run as root
 # refuses to grade without it (unless --no-sandbox).
@@ -81,9 +94,11 @@ test: $(STAMP) $(KSTAMP) system-deps book
 serve: $(STAMP)
 	python -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
+# The instructor's view: nbgrader's Create Assignment panel, course list and menu, which the
+# ipt-forms extension hides for students, are switched back on (labextension/instructor/).
 lab: $(STAMP)
-	cd exercises && jupyter lab --ip=127.0.0.1
+	cd exercises && JUPYTER_CONFIG_PATH=$(CURDIR)/labextension/instructor jupyter lab --ip=127.0.0.1
 
 clean:
 	rm -rf _build exercises/release exercises/submitted exercises/autograded exercises/feedback exercises/gradebook.db \
-	  book/_static/vendor node_modules
+	  book/_static/vendor node_modules labextension/node_modules labextension/lib ipt_helpers/labextension

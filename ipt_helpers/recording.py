@@ -5,11 +5,20 @@ A form cell looks like::
     form("focus-1", [Single("area", "Which problem area?", options("problem_area"))],
          answer=None)
 
-When the student re-runs the cell (Shift+Enter) after changing the controls, ``form`` asks
-the front end (``set_next_input(..., replace=True)``) to replace the cell's source with the
-same source whose ``answer=`` literal holds the current choices. The saved .ipynb then carries
-the answer, and any headless run (nbgrader autograde) rebuilds the form from that literal.
-See ../shared/DESIGN.md, "How a widget answer survives grading".
+Two ways an answer reaches the cell's source; both write the same ``rewrite_answer`` text:
+
+- **Automatic** (JupyterLab 4 / Notebook 7 with the package's ``ipt-forms`` extension): on
+  every change of a control the kernel composes the cell's new source and puts it, hidden,
+  into the form (``.ipt-record``); the extension writes it into the cell whose output shows
+  that form, through the notebook model, and the notebook is marked modified.
+- **Shift+Enter** (any other front end): when the student re-runs the cell after changing the
+  controls, ``form`` asks the front end (``set_next_input(..., replace=True)``) to replace the
+  cell's source with the same source whose ``answer=`` literal holds the current choices.
+
+The form shows the text of both modes; without the extension the automatic one stays hidden
+(its inline style), the extension's stylesheet swaps them. The saved .ipynb then carries the
+answer, and any headless run (nbgrader autograde) rebuilds the form from that literal. See
+../shared/DESIGN.md, "How a widget answer survives grading".
 
 ``set_next_input`` is only ever called while the form cell itself executes, never from a
 widget callback, and ``form`` never raises.
@@ -38,6 +47,20 @@ DEFINED: dict[str, dict] = {}
 _LIVE: dict[str, "Form"] = {}
 
 PENDING = "Not recorded yet — press Shift+Enter in this cell to record your choices."
+#: What each mode's line says (shown at the top of every form).
+MODE_AUTO = ("Your answers are recorded in this notebook as you choose them; save it "
+             "(Ctrl+S) before you hand in.")
+MODE_MANUAL = ("After you change an answer, press Shift+Enter in this cell to record it "
+               "(this notebook app does not record forms by itself).")
+#: Text of a written answer that nbgrader's release leaves for the student to replace.
+STUB_MARKS = ("YOUR ANSWER HERE", "YOUR CODE HERE")
+
+
+def modes_html(auto: str, manual: str) -> str:
+    """The same message in both recording modes: the automatic text is hidden unless the
+    front-end extension (which marks the form ``ipt-auto``) shows it."""
+    return (f'<span class="ipt-mode-auto" style="display:none">{auto}</span>'
+            f'<span class="ipt-mode-manual">{manual}</span>')
 
 
 # --- the literal in the cell's source -------------------------------------------------------
@@ -225,24 +248,40 @@ class RecordedForm:
 
 
 class Form(RecordedForm):
-    """A case-formulation form: labelled questions, a status line and a text summary."""
+    """A case-formulation form: a heading, a line saying how answers are recorded, labelled
+    questions (conditional ones disabled while they do not apply), a status line, a hidden
+    record of the cell's new source for the front-end extension, and a text summary."""
 
-    def __init__(self, form_id, questions, recorded, shown, title=None, problems=()):
+    def __init__(self, form_id, questions, recorded, shown, title=None, problems=(), source=None):
         super().__init__(form_id, questions, recorded, title=title, problems=problems)
+        #: the cell's source as it ran (what the next answer= rewrite starts from)
+        self.source = source
         self.status = w.HTML()
+        self.record = w.HTML(layout=w.Layout(display="none"))
+        self.record.add_class("ipt-record")
+        self._seq = 0
         self._controls = []
-        children = [w.HTML(f"<h4>{html.escape(self.title)}</h4>")]
+        self._notes = {}
+        mode = w.HTML(f'<p class="ipt-mode"><b>How to answer:</b> '
+                      f'{modes_html(html.escape(MODE_AUTO), html.escape(MODE_MANUAL))}</p>')
+        children = [w.HTML(f'<h3 class="ipt-form-title">{html.escape(self.title)}</h3>'), mode]
         for number, q in enumerate(questions, start=1):
             rows, control = q.build(shown.get(q.id))
             self._controls.append(control)
-            block = w.VBox([prompt_widget(number, q)] + rows)
+            parts = [prompt_widget(number, q)] + rows
+            if q.when:
+                note = w.HTML()
+                note.add_class("ipt-when")
+                self._notes[q.id] = note
+                parts.append(note)
+            block = w.VBox(parts)
             block.add_class("ipt-question")
             block.add_class(f"ipt-q-{css_name(q.id)}")
             children.append(block)
             for widget in controls_of(control):
-                widget.observe(self._update_status, names="value")
+                widget.observe(self._changed, names="value")
         self.status.add_class("ipt-status")
-        children.append(self.status)
+        children += [self.status, self.record]
         self.box = w.VBox(children, layout=w.Layout(border="1px solid #767676", padding="8px"))
         self.box.add_class("ipt-form")
         self.box.add_class(f"ipt-form-{css_name(form_id)}")
@@ -258,16 +297,81 @@ class Form(RecordedForm):
             return "pending"
         return super().state()
 
+    def applicable(self, answers: dict | None = None) -> dict[str, bool]:
+        """{question id: whether it applies}: a question with ``when`` applies only after
+        one of the answers it names (``ipt_helpers.scoring.applies``)."""
+        from .scoring import applies
+
+        answers = self.live() if answers is None else answers
+        return {q.id: applies({"when": q.when}, answers) for q in self.questions}
+
+    def unanswered(self, answers: dict | None = None) -> list[int]:
+        """Numbers (1-based) of the questions that apply and are not answered."""
+        answers = self.live() if answers is None else answers
+        apply = self.applicable(answers)
+        return [n for n, q in enumerate(self.questions, start=1)
+                if apply[q.id] and q.is_empty(answers.get(q.id))]
+
+    def _changed(self, change=None):
+        self._update_status()
+        self._send_record()
+
+    def _send_record(self):
+        """Compose the cell's new source (the one rewrite) and hand it to the front-end
+        extension, which writes it into the cell showing this form."""
+        if self.source is None:
+            return
+        try:
+            new = rewrite_answer(self.source, self.form_id, _compact(self.questions, self.live()))
+        except Exception:  # not plain Python: Shift+Enter reports it
+            return
+        self._seq += 1
+        self.record.value = (f'<pre data-ipt-form="{html.escape(self.form_id)}" '
+                             f'data-ipt-seq="{self._seq}">{html.escape(new)}</pre>')
+
+    def _update_conditions(self, live):
+        apply = self.applicable(live)
+        for number, (q, control) in enumerate(zip(self.questions, self._controls), start=1):
+            if not q.when:
+                continue
+            for widget in controls_of(control):
+                widget.disabled = not apply[q.id]
+            self._notes[q.id].value = "" if apply[q.id] else (
+                f"<i>Not applicable with your answers so far: {html.escape(self._condition_words(q))}"
+                " Until then it is not required and not scored.</i>")
+
+    def _condition_words(self, q) -> str:
+        from .scoring import conditions
+
+        parts = []
+        for qid, allowed in conditions({"when": q.when}).items():
+            other = next(((n, o) for n, o in enumerate(self.questions, start=1) if o.id == qid), None)
+            if other is None:
+                continue
+            n, o = other
+            words = " or ".join(f"“{o.label_of(a) if hasattr(o, 'label_of') else a}”" for a in allowed)
+            parts.append(f"answer it only if your answer to question {n} is {words}.")
+        return " ".join(parts) or "it applies only after another answer."
+
     def _update_status(self, change=None):
+        live = self.live()
+        self._update_conditions(live)
         state = self.state()
         notes = []
         if state == "pending":
-            notes.append(f"<b>Status: {PENDING}</b>")
+            notes.append(modes_html("<b>Status: recorded in the notebook.</b> Save it (Ctrl+S) "
+                                    "before you hand in.", f"<b>Status: {PENDING}</b>"))
         elif state == "empty":
-            notes.append("<b>Status: nothing recorded yet.</b> Answer the questions, then press "
-                         "Shift+Enter in this cell.")
+            notes.append(modes_html(
+                "<b>Status: nothing answered yet.</b> Your choices are recorded as you make them.",
+                "<b>Status: nothing recorded yet.</b> Answer the questions, then press "
+                "Shift+Enter in this cell."))
         else:
             notes.append("<b>Status: recorded.</b> Save the notebook (Ctrl+S) before you hand in.")
+        missing = self.unanswered(live)
+        if missing and state != "empty":
+            notes.append("Not answered yet: question" + ("s " if len(missing) > 1 else " ")
+                         + ", ".join(map(str, missing)) + ".")
         for q, c in zip(self.questions, self._controls):
             warn = getattr(q, "problems", lambda v: "")(q.read(c))
             if warn:
@@ -323,21 +427,23 @@ def _instructor_view(form_id, questions, answer):
 
 
 def _live_form(form_id, questions, recorded, problems, title) -> Form:
-    """The form with controls; records the live choices of its previous run, if they changed."""
+    """The form with controls; records the live choices of its previous run, if they changed
+    (the Shift+Enter mode: with the extension the cell already holds them)."""
     previous = _LIVE.get(form_id)
     shown = recorded
+    source = _current_cell_source()
     if isinstance(previous, Form) and [q.id for q in previous.questions] == [q.id for q in questions]:
         live = _compact(questions, previous.live())
         if live != recorded:
             try:
-                source = rewrite_answer(_current_cell_source() or "", form_id, live)
+                source = rewrite_answer(source or "", form_id, live)
                 get_ipython().set_next_input(source, replace=True)
                 recorded, problems = live, []
             except Exception as err:  # not plain Python: tell the student, keep the old answer
                 problems = [*problems, f"Could not record the new choices ({err}). Make sure "
                             "this cell contains only the form call, then press Shift+Enter."]
             shown = live
-    return Form(form_id, questions, recorded, shown, title=title, problems=problems)
+    return Form(form_id, questions, recorded, shown, title=title, problems=problems, source=source)
 
 
 class _BrokenForm:
@@ -353,47 +459,166 @@ class _BrokenForm:
 
 # --- before you hand in ---------------------------------------------------------------------
 
+def _saved_notebook() -> dict | None:
+    """The notebook file as last saved, when the kernel knows the file (Jupyter's server sets
+    JPY_SESSION_NAME to its path, relative to the server's root or absolute)."""
+    path = os.environ.get("JPY_SESSION_NAME")
+    if not path:
+        return None
+    for candidate in (path, os.path.basename(path)):
+        if os.path.isfile(candidate):
+            try:
+                with open(candidate, encoding="utf-8") as fh:
+                    return json.load(fh)
+            except Exception:
+                return None
+    return None
+
+
 def _saved_answers() -> dict[str, Any] | None:
     """Answers in the notebook file as last saved, when the kernel knows the file."""
-    path = os.environ.get("JPY_SESSION_NAME")
-    if not path or not os.path.isfile(path):
+    nb = _saved_notebook()
+    if nb is None:
         return None
     try:
-        with open(path, encoding="utf-8") as fh:
-            return notebook_answers(json.load(fh))
+        return notebook_answers(nb)
     except Exception:
         return None
 
 
+def _text(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _heading(text: str) -> str | None:
+    for line in text.splitlines():
+        m = re.match(r"\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if m:
+            return re.sub(r"[*_`]", "", m.group(1)).strip()
+    return None
+
+
+def written_answers(nb) -> list[tuple[str, str]]:
+    """(name, state in words) of every written answer (an nbgrader solution cell) that is
+    still empty or unchanged from the text the release left in it; its name is the heading
+    above it."""
+    rows, heading = [], None
+    for cell in nb.get("cells", []):
+        text = _text(cell)
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") == "markdown" and not meta.get("solution"):
+            heading = _heading(text) or heading
+        if not meta.get("solution"):
+            continue
+        name = heading or meta.get("grade_id", "a written answer")
+        body = text.strip()
+        if cell.get("cell_type") == "code":
+            body = "\n".join(ln for ln in body.splitlines()
+                             if ln.strip() not in ("# YOUR CODE HERE", "raise NotImplementedError()"))
+        if not body.strip():
+            rows.append((name, "written answer still empty"))
+        elif any(mark in body for mark in STUB_MARKS):
+            if all(ln.strip() == "" or any(m in ln for m in STUB_MARKS) for ln in body.splitlines()):
+                rows.append((name, "written answer not written yet (it still shows the "
+                                   "placeholder YOUR ANSWER HERE)"))
+            else:
+                rows.append((name, "written answer still contains the placeholder YOUR ANSWER "
+                                   "HERE: delete that line"))
+    return rows
+
+
+def _saved_titles(nb) -> dict[str, str]:
+    titles = {}
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        try:
+            for call in calls(parse_cell(_text(cell)), "form"):
+                for kw in call.keywords:
+                    if kw.arg == "title" and isinstance(kw.value, ast.Constant):
+                        titles[call.args[0].value] = str(kw.value.value)
+        except (SyntaxError, ValueError):
+            continue
+    return titles
+
+
+def _live_words(form_id, f) -> str:
+    """The state of a form run in this kernel, when the saved file is not known."""
+    state = f.state()
+    if state == "recorded":
+        return "recorded"
+    if state == "pending":
+        return "NOT RECORDED — changed since last run; press Shift+Enter in its cell"
+    return "empty — not answered yet"
+
+
 def handin_report() -> list[tuple[str, str]]:
-    """(form id, state in words) for every form run in this kernel."""
-    saved = _saved_answers()
+    """(form or written answer, state in words) for the whole notebook.
+
+    When the kernel knows the notebook file, that file as last saved is what is checked (it
+    is what is handed in): every form in it, compared with the form on screen, and every
+    written answer. Otherwise, every form run in this kernel."""
+    nb = _saved_notebook()
+    if nb is None:
+        return [(form_id, _live_words(form_id, f)) for form_id, f in _LIVE.items()]
+    try:
+        saved = notebook_answers(nb)
+    except Exception:
+        saved = {}
+    titles = _saved_titles(nb)
     rows = []
-    for form_id, f in _LIVE.items():
-        state = f.state()
-        if state == "recorded":
-            words = "recorded"
-            if saved is not None and saved.get(form_id) != f.recorded:
-                words = "recorded, but not saved yet — press Ctrl+S"
-        elif state == "pending":
-            words = "NOT RECORDED — changed since last run; press Shift+Enter in its cell"
-        else:
+    for form_id in list(saved) + [k for k in _LIVE if k not in saved]:
+        f = _LIVE.get(form_id)
+        name = titles.get(form_id) or getattr(f, "title", None) or form_id
+        if form_id not in saved:
+            rows.append((name, "not in the saved notebook — save it (Ctrl+S)"))
+            continue
+        if not isinstance(f, Form):
+            value = saved[form_id]
+            words = ("empty — not answered yet" if not isinstance(value, dict) or all(
+                v in (None, "", [], {}) or (isinstance(v, (list, dict)) and not any(
+                    (v.values() if isinstance(v, dict) else v))) for v in value.values())
+                else "recorded (its cell has not run since the kernel started)")
+            rows.append((name, words))
+            continue
+        on_file, _ = check_answer(f.questions, saved[form_id])
+        on_file = _compact(f.questions, on_file)
+        live = _compact(f.questions, f.live())
+        missing = f.unanswered(live)
+        if live != on_file:
+            words = ("changed since the notebook was saved — save it (Ctrl+S); if the form "
+                     "says to press Shift+Enter, do that in its cell first")
+        elif len(missing) == len([q for q in f.questions if f.applicable(live)[q.id]]):
             words = "empty — not answered yet"
-        rows.append((form_id, words))
+        elif missing:
+            words = ("recorded and saved, but question" + ("s " if len(missing) > 1 else " ")
+                     + ", ".join(map(str, missing)) + " not answered")
+        else:
+            words = "recorded and saved"
+        rows.append((name, words))
+    rows += written_answers(nb)
     return rows
 
 
 def handin_check():
-    """Print, for the whole notebook, which forms are recorded, pending or empty."""
+    """Print, for the whole notebook, which forms are recorded and saved, and which written
+    answers are still empty."""
     rows = handin_report()
     if not rows:
         print("No forms have been run in this session. Run every cell (Run ▸ Run All Cells) "
               "and check again.")
         return
-    width = max(len(r[0]) for r in rows)
-    print("Before you hand in:")
-    for form_id, words in rows:
-        print(f"  {form_id.ljust(width)}  {words}")
-    done = sum(1 for _, words in rows if words == "recorded")
-    print(f"{done} of {len(rows)} forms recorded and saved."
-          if _saved_answers() is not None else f"{done} of {len(rows)} forms recorded.")
+    width = min(48, max(len(r[0]) for r in rows))
+    known = _saved_notebook() is not None
+    print("Before you hand in" + (" (the notebook as last saved):" if known else ":"))
+    for name, words in rows:
+        print(f"  {name.ljust(width)}  {words}")
+    good = ("recorded and saved",) if known else ("recorded",)
+    done = sum(1 for _, words in rows if words in good)
+    todo = len(rows) - done
+    if known:
+        print("Everything is answered and saved." if not todo else
+              f"{todo} item{'s' if todo > 1 else ''} still to do (listed above).")
+    else:
+        print(f"{done} of {len(rows)} forms recorded.")

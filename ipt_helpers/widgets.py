@@ -23,6 +23,9 @@ import ipywidgets as w
 Option = tuple[str, str]  # (label shown to the student, key recorded)
 
 NOT_ANSWERED = None
+#: The first entry of every dropdown: nothing chosen yet (its value "" is read as None; a
+#: value of None would show an empty dropdown instead of this hint).
+CHOOSE = "choose…"
 
 
 class BadValue(ValueError):
@@ -187,16 +190,16 @@ class Order(Question):
 
     def build(self, value):
         value = value or [None] * len(self.items)
-        choices = [("—", None)] + self.items
+        choices = [(CHOOSE, "")] + self.items
         drops = [
-            w.Dropdown(options=choices, value=v, description=f"Step {i}:",
+            w.Dropdown(options=choices, value=v or "", description=f"Step {i}:",
                        style={"description_width": "initial"}, layout=w.Layout(width="auto"))
             for i, v in enumerate(value, start=1)
         ]
         return drops, drops
 
     def read(self, drops):
-        return [d.value for d in drops]
+        return [d.value or None for d in drops]
 
     def problems(self, value):
         chosen = [v for v in value if v is not None]
@@ -285,7 +288,7 @@ class Sort(Question):
                 rows.append(w.HBox([w.Label(f"{label}:")] + boxes))
                 controls.append(boxes)
             else:
-                drop = w.Dropdown(options=[("—", None)] + self.categories, value=value[key],
+                drop = w.Dropdown(options=[(CHOOSE, "")] + self.categories, value=value[key] or "",
                                   description=f"{label}:", style={"description_width": "initial"},
                                   layout=w.Layout(width="auto"))
                 rows.append(drop)
@@ -298,7 +301,7 @@ class Sort(Question):
             if self.multiple:
                 out[key] = [c for (_, c), box in zip(self.categories, control) if box.value]
             else:
-                out[key] = control.value
+                out[key] = control.value or None
         return out
 
 

@@ -35,16 +35,24 @@ def chromium():
 
 
 @contextlib.contextmanager
-def jupyter_lab(root: Path, token: str = "ipt-test-token"):
-    """JupyterLab on 127.0.0.1 serving ``root``; yields its base URL. Stopped afterwards."""
+def jupyter_lab(root: Path, token: str = "ipt-test-token", app: str = "lab",
+                config_path: Path | None = None):
+    """JupyterLab (``app="lab"``) or Notebook 7 (``app="notebook"``) on 127.0.0.1 serving
+    ``root``; yields its base URL. ``config_path`` is put first on JUPYTER_CONFIG_PATH (e.g. a
+    labconfig/page_config.json that disables an extension). Stopped afterwards."""
     port = free_port()
-    log = open(root.parent / f"lab-{port}.log", "w")
-    args = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+    log = open(root.parent / f"{app}-{port}.log", "w")
+    module, cls = {"lab": ("jupyterlab", "LabApp"), "notebook": ("notebook", "JupyterNotebookApp")}[app]
+    args = [sys.executable, "-m", module, "--no-browser", "--ip=127.0.0.1", f"--port={port}",
             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-            "--LabApp.expose_app_in_browser=True", "--ServerApp.open_browser=False"]
+            f"--{cls}.expose_app_in_browser=True", "--ServerApp.open_browser=False"]
     if os.geteuid() == 0:
         args.append("--allow-root")
-    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+    env = dict(os.environ)
+    if config_path is not None:
+        env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+            p for p in (str(config_path), env.get("JUPYTER_CONFIG_PATH")) if p)
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=root, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90

@@ -1,212 +1,530 @@
-"""End to end in a real browser: a student answers an assignment in JupyterLab by clicking and
-typing only; the saved .ipynb alone carries the answers; nbgrader grades it as the rubric says.
+"""End to end in a real browser: students answer assignments in JupyterLab 4 and Notebook 7 by
+keyboard alone, and nbgrader grades the saved files exactly.
+
+With the package's ``ipt-forms`` extension (the normal case) nothing but the controls is
+touched: every answer records itself into its cell, Ctrl+S saves, the notebook is closed and
+reopened and its kernel restarted, and the forms come back filled. Keys typed into any kind of
+form control change no cell. With the extension disabled, Shift+Enter in each form cell
+records, as in any other front end. axe-core checks the rendered forms. Every host but
+127.0.0.1 is cut off.
 """
 
+import json
+import re
 import shutil
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-import ipt_helpers
 from conftest import ROOT, run
+from bookcheck import offline_context
 from browser import chromium, jupyter_lab
 from ipt_helpers import Multi, Order, Single, Sort, Text
-from ipt_helpers.recording import css_name
-from submissions import form_answers, key_answers, partial_case
+from ipt_helpers.items import notebook_items
+from ipt_helpers.recording import _heading, css_name, notebook_answers
+from ipt_helpers.scoring import applies
+from ipt_helpers.student_forms import FORM_HEADER, StudentForms
+from submissions import key_answers, partial_case
 
-ASSIGNMENT = "ps1-problem-areas"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-
-def form_questions(nb) -> dict:
-    """{form id: [questions]} from the notebook's form cells, evaluated in this process."""
-    found = {}
-
-    def capture(form_id, questions, **kwargs):
-        found[form_id] = questions
-
-    ns = {name: getattr(ipt_helpers, name) for name in ipt_helpers.__all__}
-    ns["form"] = capture
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "form(" in cell.source:
-            exec(cell.source, ns)
-    return found
+ASSIGNMENTS = ["ps1-problem-areas", "ps4-phases"]
+WRITTEN = "My answer, typed by keyboard: the onset followed a loss."
+STEP = "ipt_helpers.student_forms.StudentForms"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+NB = "window.jupyterapp.shell.currentWidget"
+#: the notebook's single-key shortcuts (cell type, cut/copy/paste, delete, insert, merge,
+#: undo) and the arrows that move the selected cell
+KEYS = ["r", "m", "y", "x", "c", "v", "d", "d", "a", "b", "Shift+M", "z", "ArrowDown", "ArrowUp"]
 
 
-def normalised(questions, answers):
-    """Answers as the forms record them (e.g. ticked options in the order shown)."""
-    return {fid: {q.id: q.check(answers[fid].get(q.id)) for q in qs} for fid, qs in questions.items()}
+# --- the course: student versions with the release step, and grading ------------------------
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A copy of the course whose release runs ``StudentForms`` (added to the copy's config
+    when the course's own nbgrader_config.py does not list it yet)."""
+    course = tmp_path_factory.mktemp("course")
+    config = (ROOT / "exercises" / "nbgrader_config.py").read_text()
+    if STEP not in config:
+        config += ("\n_steps = list(c.GenerateAssignment.preprocessors)\n"
+                   "_steps.insert(_steps.index('ipt_helpers.student_version.DeriveItems') + 1, "
+                   f"{STEP!r})\nc.GenerateAssignment.preprocessors = _steps\n")
+    (course / "nbgrader_config.py").write_text(config)
+    shutil.copytree(ROOT / "exercises" / "source", course / "source")
+    for assignment in ASSIGNMENTS:
+        run(["nbgrader", "generate_assignment", assignment, "--force"], cwd=course)
+    return course
 
 
-def set_box(page, box, checked, keyboard):
-    if keyboard:  # focus it and press Space, as a keyboard user would
-        if box.is_checked() != checked:
-            box.focus()
-            page.keyboard.press("Space")
-        assert box.is_checked() == checked
-    else:
-        box.set_checked(checked)
+def release_nb(course, assignment) -> Path:
+    return next((course / "release" / assignment).glob("*.ipynb"))
 
 
-def answer_by_clicking(page, form_id, questions, answer, keyboard=False):
-    """Answer one form through its controls, as a student would (or by keyboard alone for
-    radio buttons and checkboxes)."""
-    box = page.locator(f".ipt-form-{css_name(form_id)}")
-    box.scroll_into_view_if_needed()
-    for q in questions:
-        value = answer.get(q.id)
-        block = box.locator(f".ipt-q-{css_name(q.id)}")
-        if isinstance(q, Multi):
-            for label, key in q.options:
-                set_box(page, block.get_by_role("checkbox", name=label, exact=True),
-                        key in value, keyboard)
-        elif isinstance(q, Single):
-            if value is not None:
-                set_box(page, block.get_by_role("radio", name=q.label_of(value), exact=True),
-                        True, keyboard)
-        elif isinstance(q, Order):
-            for i, key in enumerate(value):
-                block.locator("select").nth(i).select_option(label=q.label_of(key) if key else "—")
-        elif isinstance(q, Sort) and q.multiple:
-            for label, item in q.items:
-                for clabel, cat in q.categories:
-                    set_box(page, block.get_by_role("checkbox", name=f"{clabel} ({label})", exact=True),
-                            cat in value[item], keyboard)
-        elif isinstance(q, Sort):
-            for i, (_, item) in enumerate(q.items):
-                got = value.get(item)
-                block.locator("select").nth(i).select_option(label=q.category_label(got) if got else "—")
-        elif isinstance(q, Text):
-            block.locator("textarea").fill(value or "")
+def source_nb(assignment):
+    return nbformat.read(next((ROOT / "exercises" / "source" / assignment).glob("*.ipynb")), 4)
 
 
-def open_notebook(page, url, token, name):
-    page.goto(f"{url}/lab/tree/{name}?token={token}")
+def questions_of(nb) -> dict:
+    """{form id: [questions]} of an instructor's notebook, from its definitions."""
+    return {item.form_id: item.definition.questions for item in notebook_items(nb).items}
+
+
+def expected_answers(questions, answers):
+    """What the forms record for ``answers``: normalised, and nothing for a question that does
+    not apply (its controls are disabled)."""
+    out = {}
+    for fid, qs in questions.items():
+        got = answers[fid]
+        out[fid] = {q.id: (q.check(got.get(q.id)) if applies({"when": q.when}, got)
+                           else q.check(None)) for q in qs}
+    return out
+
+
+def grade_ids(nb) -> dict:
+    """{grade id: points} of the autograded test cells."""
+    return {c.metadata.nbgrader["grade_id"]: float(c.metadata.nbgrader["points"])
+            for c in nb.cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+
+
+def autograde(course, assignment, students) -> dict:
+    """{student: {grade id: auto score}} after nbgrader autogrades their submitted files."""
+    for student in students:
+        run(["nbgrader", "autograde", assignment, "--create", "--student", student], cwd=course)
+    name = release_nb(course, assignment).stem
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in students:
+            sub = gb.find_submission_notebook(name, assignment, student)
+            scores[student] = {g.name: g.auto_score for g in sub.grades if g.auto_score is not None}
+    return scores
+
+
+def submit(course, assignment, student, path):
+    target = course / "submitted" / student / assignment / path.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, target)
+
+
+# --- the browser -----------------------------------------------------------------------------
+
+def open_notebook(page, url, token, name, app):
+    # JupyterLab: ?reset opens this notebook alone (not the tabs of an earlier visit)
+    page.goto(f"{url}/{'lab/tree' if app == 'lab' else 'notebooks'}/{name}?token={token}"
+              + ("&reset" if app == "lab" else ""))
     page.wait_for_function(
-        "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+        f"() => {{ const w = window.jupyterapp && {NB};"
         " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
-        " return k && k.status === 'idle'; }", timeout=120_000)
+        " return k && k.status === 'idle' && w.context.isReady; }", timeout=120_000)
+    page.wait_for_timeout(1000)  # the kernel's language_info arrives after idle
 
 
 def command(page, name):
-    """Run a JupyterLab command without waiting for it (a dialog would wait for a click)."""
+    """Run a front-end command without waiting for it (a dialog would wait for a click)."""
     page.evaluate(f"() => {{ window.jupyterapp.commands.execute('{name}'); }}")
 
 
 def wait_idle(page):
     page.wait_for_timeout(500)
-    page.wait_for_function(
-        "() => { const w = window.jupyterapp.shell.currentWidget;"
-        " return w.sessionContext.session.kernel.status === 'idle'; }", timeout=120_000)
+    page.wait_for_function(f"() => {NB}.sessionContext.session.kernel.status === 'idle'",
+                           timeout=120_000)
 
 
-def statuses(page):
-    return page.locator(".ipt-status").all_text_contents()
+def dirty(page) -> bool:
+    return page.evaluate(f"() => {NB}.context.model.dirty")
 
 
-def student_pass(browser, tmp_path, release_nb, nb_name, questions, answers, keyboard=False):
-    """Open the student version, answer every form, re-run, save, restart; return the saved nb."""
-    home = tmp_path / "student-home"
-    home.mkdir(parents=True)
-    shutil.copy(release_nb, home / nb_name)
-    with jupyter_lab(home) as (url, token):
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        open_notebook(page, url, token, nb_name)
-        command(page, "notebook:run-all-cells")
-        wait_idle(page)
-        page.wait_for_function(f"document.querySelectorAll('.ipt-form').length === {len(questions)}")
-        for form_id, qs in questions.items():
-            answer_by_clicking(page, form_id, qs, answers[form_id], keyboard=keyboard)
-        # the kernel answers each click; the form then says its choices are not recorded yet
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.ipt-status')].every("
-            "s => s.textContent.includes('Not recorded yet'))", timeout=30_000)
-        command(page, "notebook:run-all-cells")  # re-run: every form records into its cell
-        wait_idle(page)
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.ipt-status')].every("
-            "s => !s.textContent.includes('Not recorded'))", timeout=60_000)
-        # the front end applies each rewrite when its cell's reply arrives: wait for all
-        page.wait_for_function(
-            "() => Array.from(window.jupyterapp.shell.currentWidget.content.model.cells)"
-            ".map(c => c.sharedModel.getSource()).filter(s => s.includes('form('))"
-            ".every(s => !s.includes('answer=None'))", timeout=60_000)
-        command(page, "docmanager:save")
-        expected = normalised(questions, answers)
-        deadline = time.monotonic() + 30
-        while True:
-            saved = nbformat.read(home / nb_name, as_version=4)
-            if form_answers(saved) == expected or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
-        assert form_answers(saved) == expected, "the saved file carries every answer"
+def sources(page) -> list:
+    return page.evaluate(f"() => Array.from({NB}.content.model.cells)"
+                         ".map(c => ({cell_type: c.type, source: c.sharedModel.getSource()}))")
 
-        # restart the kernel: the forms come back filled from the recorded literals
-        command(page, "notebook:restart-run-all")
-        page.locator(".jp-Dialog .jp-mod-accept").click()
-        wait_idle(page)
-        page.wait_for_function(f"document.querySelectorAll('.ipt-form').length === {len(questions)}")
-        for form_id, qs in questions.items():
-            box = page.locator(f".ipt-form-{css_name(form_id)}")
-            for q in qs:
-                value = answers[form_id].get(q.id)
-                if isinstance(q, Single) and not isinstance(q, Multi) and value:
-                    assert box.locator(f".ipt-q-{css_name(q.id)}").get_by_role(
-                        "radio", name=q.label_of(value), exact=True).is_checked()
-        assert not any("Not recorded" in s for s in statuses(page))
-        page.close()
+
+def notebook_state(page):
+    """What a stray shortcut would change: the cells, their types and the selected cell."""
+    return page.evaluate(
+        f"() => {{ const nb = {NB}.content; return {{active: nb.activeCellIndex,"
+        " cells: nb.widgets.map(c => c.model.type + ':' + c.model.id)}; }")
+
+
+def wait_recorded(page, expected, timeout=60):
+    """Wait until the notebook model's form cells hold ``expected`` ({form id: answer})."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = notebook_answers({"cells": sources(page)})
+        got = {k: v for k, v in got.items() if k in expected}
+        if got == expected or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert got == expected, "every choice is recorded in its cell, with no Shift+Enter"
+
+
+def choose(page, select, label, arrows=True):
+    """Choose ``label`` in a dropdown with the arrow keys, as in any web form (or, without
+    the extension, where arrows move the selected cell instead, by picking it)."""
+    if not arrows:
+        select.select_option(label=label.replace(" ", "\xa0"))
+        return
+    texts = select.evaluate("s => [...s.options].map(o => o.text.replace(/\\u00a0/g, ' '))")
+    target = texts.index(label)
+    select.focus()
+    current = select.evaluate("s => s.selectedIndex")
+    for _ in range(abs(target - max(current, 0)) + (1 if current < 0 else 0)):
+        page.keyboard.press("ArrowDown" if target > current else "ArrowUp")
+    assert select.evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ") == label
+
+
+def tick(page, box, checked):
+    if box.is_checked() != checked:
+        box.focus()
+        page.keyboard.press("Space")
+    assert box.is_checked() == checked
+
+
+def answer_by_keyboard(page, form_id, questions, answer, arrows=True):
+    """Answer one form with the keyboard only: Space on radios and checkboxes, arrows in
+    dropdowns, typing in text boxes; a question that does not apply is left alone."""
+    box = page.locator(f".ipt-form-{css_name(form_id)}")
+    box.scroll_into_view_if_needed()
+    for q in questions:
+        value = answer.get(q.id)
+        block = box.locator(f".ipt-q-{css_name(q.id)}")
+        if not applies({"when": q.when}, answer):
+            assert block.locator("input").first.is_disabled(), "a question that does not apply is disabled"
+            assert "Not applicable" in block.inner_text()
+            continue
+        if isinstance(q, Multi):
+            for label, key in q.options:
+                tick(page, block.get_by_role("checkbox", name=label, exact=True), key in (value or []))
+        elif isinstance(q, Single):
+            if value is not None:
+                radio = block.get_by_role("radio", name=q.label_of(value), exact=True)
+                radio.focus()
+                page.keyboard.press("Space")
+                assert radio.is_checked()
+        elif isinstance(q, Order):
+            for i, key in enumerate(value):
+                choose(page, block.locator("select").nth(i), q.label_of(key) if key else "choose…", arrows)
+        elif isinstance(q, Sort) and q.multiple:
+            for label, item in q.items:
+                for clabel, cat in q.categories:
+                    tick(page, block.get_by_role("checkbox", name=f"{clabel} ({label})", exact=True),
+                         cat in value[item])
+        elif isinstance(q, Sort):
+            for i, (_, item) in enumerate(q.items):
+                got = value.get(item)
+                choose(page, block.locator("select").nth(i), q.category_label(got) if got else "choose…",
+                       arrows)
+        elif isinstance(q, Text):
+            block.locator("textarea").focus()
+            page.keyboard.press("Control+a")
+            page.keyboard.type(value or "")
+
+
+def write_answers_by_keyboard(page, text):
+    """Type ``text`` into every written answer (Enter to edit, Escape to leave: no Shift+Enter)."""
+    cells = page.evaluate(
+        f"() => {NB}.content.widgets.map((c, i) => [i, c.model.type,"
+        " !!(c.model.getMetadata('nbgrader') || {}).solution])")
+    for index, kind, solution in cells:
+        if kind == "markdown" and solution:
+            page.evaluate(f"() => {{ const nb = {NB}.content; nb.mode = 'command';"
+                          f" nb.activeCellIndex = {index}; nb.activeCell.node.focus(); }}")
+            page.keyboard.press("Enter")
+            page.keyboard.press("Control+a")
+            page.keyboard.type(text)
+            page.keyboard.press("Escape")
+
+
+def check_filled(page, questions, answer):
+    """The controls of every form show ``answer``."""
+    for form_id, qs in questions.items():
+        box = page.locator(f".ipt-form-{css_name(form_id)}")
+        box.scroll_into_view_if_needed()
+        for q in qs:
+            value = answer[form_id].get(q.id)
+            block = box.locator(f".ipt-q-{css_name(q.id)}")
+            if isinstance(q, Multi):
+                for label, key in q.options:
+                    assert block.get_by_role("checkbox", name=label, exact=True).is_checked() == (key in value)
+            elif isinstance(q, Single) and value is not None:
+                assert block.get_by_role("radio", name=q.label_of(value), exact=True).is_checked()
+            elif isinstance(q, (Order, Sort)) and not getattr(q, "multiple", False):
+                shown = block.locator("select").evaluate_all(
+                    "ss => ss.map(s => s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' '))")
+                want = ([q.label_of(k) if k else "choose…" for k in value] if isinstance(q, Order)
+                        else [q.category_label(value[i]) if value[i] else "choose…" for _, i in q.items])
+                assert shown == want, f"{form_id}/{q.id} comes back filled"
+
+
+def check_no_code_and_titles(page, nb_path):
+    """Form cells show the form, not Python; each form is headed by the case heading."""
+    nb = nbformat.read(nb_path, 4)
+    titles, heading = [], None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            heading = _heading(cell.source) or heading
+        elif "form(" in cell.source and not cell.metadata.get("nbgrader", {}).get("grade"):
+            titles.append(heading)
+    shown = page.locator(".ipt-form-title").all_text_contents()
+    assert shown == titles and all(titles), "every form is headed by its case's title"
+    visible_code = page.evaluate(
+        "() => [...document.querySelectorAll('.jp-CodeCell')]"
+        ".filter(c => c.querySelector('.ipt-form'))"
+        ".map(c => c.querySelector('.jp-InputArea-editor'))"
+        ".filter(e => e && e.offsetParent !== null).length")
+    assert visible_code == 0, "no form cell shows its code"
+    assert "form(" not in page.locator(".jp-Notebook").inner_text()
+
+
+def student_session(browser, url, token, home, app, work, extension=True):
+    """One student per assignment of ``work`` ({assignment: (answers, questions)}): open,
+    answer, save, close, reopen, restart; return {assignment: saved path}."""
+    saved = {}
+    for assignment, (answers, questions, name) in work.items():
+        path = home / name
+        expected = expected_answers(questions, answers)
+        with offline_context(browser, viewport={"width": 1280, "height": 900}) as (context, blocked):
+            page = context.new_page()
+            open_notebook(page, url, token, name, app)
+            if extension:  # (without it, JupyterLab marks it modified when the kernel connects)
+                assert not dirty(page), "opening a notebook does not mark it modified"
+            command(page, "notebook:run-all-cells")
+            wait_idle(page)
+            page.wait_for_function(f"document.querySelectorAll('.ipt-form').length === {len(questions)}")
+            mode = page.evaluate(
+                "() => [...document.querySelectorAll('.ipt-mode')].map(m => [...m.querySelectorAll("
+                "'span')].filter(s => getComputedStyle(s).display !== 'none').map(s => s.textContent)"
+                ".join(' '))")
+            assert len(set(mode)) == 1, mode
+            mode = mode[0]
+            if extension:
+                assert "recorded in this notebook as you choose" in mode
+                check_no_code_and_titles(page, path)
+            else:
+                assert "press Shift+Enter" in mode
+            for form_id, qs in questions.items():
+                answer_by_keyboard(page, form_id, qs, answers[form_id], arrows=extension)
+            if extension:
+                wait_recorded(page, expected)
+                assert dirty(page), "a recorded answer marks the notebook modified"
+            else:
+                # the fallback: Shift+Enter in each form cell records its choices
+                page.wait_for_function(
+                    "() => [...document.querySelectorAll('.ipt-status')].some("
+                    "s => s.textContent.includes('Not recorded yet'))", timeout=30_000)
+                for index, cell in enumerate(sources(page)):
+                    if cell["source"].startswith(FORM_HEADER):
+                        page.evaluate(f"() => {{ const nb = {NB}.content; nb.mode = 'command';"
+                                      f" nb.activeCellIndex = {index}; nb.activeCell.node.focus(); }}")
+                        page.keyboard.press("Shift+Enter")
+                        wait_idle(page)
+                wait_recorded(page, expected)
+            write_answers_by_keyboard(page, WRITTEN)
+            # Ctrl+S with the focus in a form control saves (shortcuts stop at the control)
+            page.locator(".ipt-form input").first.focus()
+            page.keyboard.press("Control+s")
+            page.wait_for_function(f"() => !{NB}.context.model.dirty", timeout=30_000)
+            on_disk = nbformat.read(path, 4)
+            assert {k: v for k, v in notebook_answers(on_disk).items() if k in expected} == expected
+            assert sum(WRITTEN in c.source for c in on_disk.cells if c.cell_type == "markdown") >= 1
+            page.close()
+
+            # reopen (the kernel lives on), then restart it: the forms come back filled
+            page = context.new_page()
+            open_notebook(page, url, token, name, app)
+            if extension:
+                assert not dirty(page), "reopening does not mark the notebook modified"
+            command(page, "notebook:restart-run-all")
+            page.locator(".jp-Dialog .jp-mod-accept").click()
+            wait_idle(page)
+            page.wait_for_function(f"document.querySelectorAll('.ipt-form').length === {len(questions)}")
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.ipt-status')].every(s => s.textContent.includes("
+                "'Status: recorded.') || s.textContent.includes('Status: nothing'))", timeout=60_000)
+            assert not any("Not recorded yet" in s for s in page.locator(".ipt-status").all_text_contents())
+            check_filled(page, questions, expected)
+            if extension:
+                # Shift+Enter on the last cell runs it and adds no empty cell
+                count = len(sources(page))
+                page.evaluate(f"() => {{ const nb = {NB}.content; nb.mode = 'command';"
+                              " nb.activeCellIndex = nb.widgets.length - 1; nb.activeCell.node.focus(); }")
+                page.keyboard.press("Shift+Enter")
+                wait_idle(page)
+                assert len(sources(page)) == count, "Shift+Enter on the last cell adds no cell"
+                report = page.locator(".jp-Cell").last.locator(".jp-OutputArea").inner_text()
+                assert "Before you hand in (the notebook as last saved)" in report, report
+                assert "changed since" not in report and "written answer" not in report, report
+            page.close()
+            assert not blocked, f"requests to other hosts: {blocked}"
+        saved[assignment] = path
     return saved
 
 
-def autograde(tmp_path, nb, nb_name, student):
-    course = tmp_path / "course"
-    if not course.exists():
-        course.mkdir()
-        shutil.copy(ROOT / "exercises" / "nbgrader_config.py", course)
-        shutil.copytree(ROOT / "exercises" / "source", course / "source")
-        run(["nbgrader", "generate_assignment", ASSIGNMENT, "--force"], cwd=course)
-    target = course / "submitted" / student / ASSIGNMENT / nb_name
-    target.parent.mkdir(parents=True)
-    nbformat.write(nb, target)
-    run(["nbgrader", "autograde", ASSIGNMENT, "--create", "--student", student], cwd=course)
-    run(["nbgrader", "generate_feedback", ASSIGNMENT, "--student", student], cwd=course)
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        sub = gb.find_submission_notebook(nb_name[:-6], ASSIGNMENT, student)
-        scores = {g.name: g.auto_score for g in sub.grades if g.auto_score is not None}
-    feedback = (course / "feedback" / student / ASSIGNMENT / f"{nb_name[:-6]}.html").read_text()
-    return scores, feedback
+def grade_and_check(course, runs):
+    """runs: [(student, assignment, saved path, answers)]; every total is exactly as computed
+    from the rubric (the key: full marks; the partial fixture: its hand-computed points)."""
+    for student, assignment, path, _ in runs:
+        submit(course, assignment, student, path)
+    for assignment in {a for _, a, _, _ in runs}:
+        students = [s for s, a, _, _ in runs if a == assignment]
+        scores = autograde(course, assignment, students)
+        full = grade_ids(source_nb(assignment))
+        for student, a, _, kind in runs:
+            if a != assignment:
+                continue
+            want = dict(full)
+            if kind == "partial":
+                want.update(partial_case(assignment)["expected"])
+            got = {g: scores[student][g] for g in full}
+            assert got == pytest.approx(want), f"{student} {assignment}"
+            assert sum(got.values()) == pytest.approx(sum(want.values()))
 
 
-def test_student_answers_by_clicking_and_nbgrader_grades_it(tmp_path):
-    source_path = next((ROOT / "exercises" / "source" / ASSIGNMENT).glob("*.ipynb"))
-    nb_name = source_path.name
-    source = nbformat.read(source_path, as_version=4)
-    questions = form_questions(source)
-    key = key_answers(source)
-    course = tmp_path / "release"
-    course.mkdir()
-    shutil.copy(ROOT / "exercises" / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "exercises" / "source", course / "source")
-    run(["nbgrader", "generate_assignment", ASSIGNMENT, "--force"], cwd=course)
-    release_nb = course / "release" / ASSIGNMENT / nb_name
-    full = {c.metadata.nbgrader["grade_id"]: float(c.metadata.nbgrader["points"])
-            for c in source.cells
-            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+def work_for(kind, course):
+    work = {}
+    for assignment in ASSIGNMENTS:
+        source = source_nb(assignment)
+        answers = key_answers(source)
+        if kind == "partial":
+            answers = {**answers, **partial_case(assignment)["answers"]}
+        work[assignment] = (answers, questions_of(source), release_nb(course, assignment).name)
+    return work
 
-    with chromium() as browser:
-        # pass 1: every answer right, radio buttons and checkboxes by keyboard alone
-        saved = student_pass(browser, tmp_path / "p1", release_nb, nb_name, questions, key,
-                             keyboard=True)
-        scores, _ = autograde(tmp_path, saved, nb_name, "alice")
-        assert {g: scores[g] for g in full} == pytest.approx(full)
 
-        # pass 2: partly right, as in the hand-computed fixture
-        case = partial_case(ASSIGNMENT)
-        answers = {**key, **case["answers"]}
-        saved = student_pass(browser, tmp_path / "p2", release_nb, nb_name, questions, answers)
-        scores, feedback = autograde(tmp_path, saved, nb_name, "bob")
-        assert {g: scores[g] for g in full} == pytest.approx({**full, **case["expected"]})
-        assert "Partly correct" in feedback or "Not correct" in feedback
-        assert "Why:" in feedback
+def student_home(tmp_path, course, label):
+    home = tmp_path / label
+    home.mkdir()
+    for assignment in ASSIGNMENTS:
+        shutil.copy(release_nb(course, assignment), home)
+    return home
+
+
+@pytest.mark.parametrize("app", ["lab", "notebook"])
+def test_keyboard_only_students_hand_in_notebooks_that_grade_exactly(course, tmp_path, app):
+    """JupyterLab 4 and Notebook 7, extension on: keyboard only, no Shift+Enter."""
+    home = student_home(tmp_path, course, f"home-{app}")
+    kind = "key" if app == "lab" else "partial"
+    work = work_for(kind, course)
+    with jupyter_lab(home, app=app) as (url, token), chromium() as browser:
+        saved = student_session(browser, url, token, home, app, work)
+    grade_and_check(course, [(f"{app}-{kind}", a, p, kind) for a, p in saved.items()])
+
+
+def test_without_the_extension_shift_enter_records_and_grades_exactly(course, tmp_path):
+    """The extension disabled (as in any other front end): the form says so, Shift+Enter in
+    each form cell records, and the saved file grades exactly."""
+    home = student_home(tmp_path, course, "home-plain")
+    config = tmp_path / "config" / "labconfig"
+    config.mkdir(parents=True)
+    (config / "page_config.json").write_text(json.dumps({"disabledExtensions": {"ipt-forms": True}}))
+    work = {a: w for a, w in work_for("partial", course).items() if a == "ps4-phases"}
+    with jupyter_lab(home, config_path=config.parent) as (url, token), chromium() as browser:
+        saved = student_session(browser, url, token, home, "lab", work, extension=False)
+    grade_and_check(course, [("plain", a, p, "partial") for a, p in saved.items()])
+
+
+# --- every kind of control: keys, accessibility ----------------------------------------------
+
+KINDS_FORM = FORM_HEADER + '''form("kinds", [
+    Single("area", "Which problem area?", options("problem_area")),
+    Multi("signs", "Which signs are present?", [("Low mood", "mood"), ("Poor sleep", "sleep")]),
+    Order("steps", "Put the steps in order.", [("Diagnose", "diagnose"), ("Inventory", "inventory")]),
+    Sort("where", "Which phase?", [("Contract", "t1"), ("Goodbye", "t2")],
+         [("Initial", "initial"), ("Termination", "termination")]),
+    Sort("tags", "What is each relationship like?", [("Mother", "mum")],
+         [("Supportive", "sup"), ("Conflictual", "con")], multiple=True),
+    Text("why", "Why?"),
+    Single("stage", "At which stage is the dispute?", options("dispute_stage"),
+           when={"area": "role_dispute"}),
+], title="Case K: every kind of question", answer=None)'''
+
+
+def kinds_notebook(path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Every kind of question"),
+                nbformat.v4.new_markdown_cell("## Case K: every kind of question"),
+                nbformat.v4.new_code_cell(KINDS_FORM, metadata={"jupyter": {"source_hidden": True}}),
+                nbformat.v4.new_markdown_cell("The end.")]
+    nbformat.write(nb, path)
+
+
+@pytest.mark.parametrize("app", ["lab", "notebook"])
+def test_keys_in_any_form_control_change_no_cell(tmp_path, app):
+    home = tmp_path / "home"
+    home.mkdir()
+    kinds_notebook(home / "kinds.ipynb")
+    with jupyter_lab(home, app=app) as (url, token), chromium() as browser:
+        with offline_context(browser, viewport={"width": 1280, "height": 900}) as (context, blocked):
+            page = context.new_page()
+            open_notebook(page, url, token, "kinds.ipynb", app)
+            command(page, "notebook:run-all-cells")
+            wait_idle(page)
+            page.wait_for_selector(".ipt-form-kinds select")
+            form = page.locator(".ipt-form-kinds")
+            others = lambda: [c for c in sources(page) if "form(" not in c["source"]]  # noqa: E731
+            controls = {
+                "radio": form.get_by_role("radio").first,
+                "checkbox": form.get_by_role("checkbox").first,
+                "dropdown": form.locator("select").first,
+                "text box": form.locator("textarea"),
+            }
+            for kind, control in controls.items():
+                page.evaluate(f"() => {{ {NB}.content.mode = 'command'; }}")
+                control.focus()  # the cell holding the focus becomes the selected cell
+                page.wait_for_timeout(200)
+                before, cells = notebook_state(page), others()
+                for key in KEYS:
+                    page.keyboard.press(key)
+                page.wait_for_timeout(700)
+                assert notebook_state(page) == before, f"keys in a {kind} change no cell"
+                assert others() == cells, f"keys in a {kind} change no cell's text"
+                assert "form(" in [c for c in sources(page) if c["cell_type"] == "code"][0]["source"]
+            # and they did what they do in a web form
+            assert page.locator(".ipt-form-kinds textarea").input_value().startswith("rmyxcvdda")
+            first = form.locator("select").first
+            first.select_option(index=0)
+            first.focus()
+            page.keyboard.press("ArrowDown")
+            assert form.locator("select").first.evaluate("s => s.options[s.selectedIndex].text") == "Diagnose"
+            assert not blocked
+
+
+def test_forms_in_jupyterlab_are_accessible(course, tmp_path):
+    """axe-core over rendered forms (every kind of control, and ps1): no serious or critical
+    violation; every control's accessible name is its visible label."""
+    home = tmp_path / "home"
+    home.mkdir()
+    kinds_notebook(home / "kinds.ipynb")
+    shutil.copy(release_nb(course, "ps1-problem-areas"), home)
+    with jupyter_lab(home) as (url, token), chromium() as browser:
+        with offline_context(browser, viewport={"width": 1280, "height": 900}) as (context, blocked):
+            page = context.new_page()
+            for name in ("kinds.ipynb", release_nb(course, "ps1-problem-areas").name):
+                open_notebook(page, url, token, name, "lab")
+                command(page, "notebook:run-all-cells")
+                wait_idle(page)
+                page.wait_for_selector(".ipt-form input")
+                page.add_script_tag(path=str(AXE))
+                for form in page.locator(".ipt-form").all():
+                    form.scroll_into_view_if_needed()
+                    result = page.evaluate(
+                        "async el => { const r = await axe.run(el, {resultTypes: ['violations']});"
+                        " return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))"
+                        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')); }",
+                        form.element_handle())
+                    assert result == [], result
+                    names = form.evaluate(
+                        "el => { axe.setup(el); const out = [...el.querySelectorAll('input, select, textarea')].map(c => {"
+                        " const label = c.closest('label') || (c.id && document.querySelector("
+                        "   'label[for=\"' + c.id + '\"]'));"
+                        " return [axe.commons.text.accessibleTextVirtual(axe.utils.getNodeFromTree(c)).trim(),"
+                        "         label ? label.textContent.trim() : null]; }); axe.teardown(); return out; }")
+                    for accessible, visible in names:
+                        assert visible and re.sub(r"\s+", " ", accessible) == re.sub(r"\s+", " ", visible), (
+                            accessible, visible)
+            assert not blocked
