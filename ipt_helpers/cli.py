@@ -14,6 +14,7 @@
     ipt-course export [--to FILE]           grades as CSV: scored, awaiting marking or not
                       [--format canvas]     submitted; or a Canvas gradebook import file
     ipt-course report ASSIGNMENT            class analytics (HTML + PNG figures)
+    ipt-course mark ASSIGNMENT              mark written answers by question (a local page)
 
 Every command takes --course DIR (default: the current folder). Problems are reported in
 words with a non-zero exit; nothing existing is overwritten without --force.
@@ -311,6 +312,40 @@ def _report(course: Course, args) -> int:
     return 0
 
 
+def _mark(course: Course, args) -> int:
+    """Start the marking page (ipt_helpers.marking_app) on 127.0.0.1 with a token."""
+    import secrets
+    import socket
+    import subprocess
+
+    from .marking import written_questions
+
+    questions = written_questions(course, course.check_assignment(args.assignment))
+    if not questions:
+        raise CourseError(f"{args.assignment} has no written answers to mark")
+    if args.port:
+        port = args.port
+    else:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+    token = secrets.token_hex(16)
+    cmd = [sys.executable, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1",
+           f"--port={port}", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={course.root}",
+           "--ServerApp.jpserver_extensions=ipt_helpers.marking_app=True"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    q = questions[0]
+    print(f"marking {args.assignment}: open http://127.0.0.1:{port}/ipt-marking/{args.assignment}/"
+          f"{q.notebook}/{q.grade_id}?token={token}  (Ctrl+C stops it)", flush=True)
+    env = {**os.environ, "IPT_MARKING_COURSE": str(course.root)}
+    try:
+        return subprocess.call(cmd, env=env, cwd=course.root)
+    except KeyboardInterrupt:
+        return 0
+
+
 def grade_defaults(course_dir: str) -> dict:
     """``grade``'s defaults: the course's GradeOptions (nbgrader_config.py), else the built-in
     ones. Read before parsing, so that ``--help`` shows what a run would use."""
@@ -325,7 +360,10 @@ def grade_defaults(course_dir: str) -> dict:
     except Exception:  # not a course folder: main() reports that
         config = Config()
     options = GradeOptions(config=config)
-    return {name: getattr(options, name) for name in options.trait_names(config=True)}
+    found = {name: getattr(options, name) for name in options.trait_names(config=True)}
+    cell = config.ExecutePreprocessor.get("timeout") if "ExecutePreprocessor" in config else None
+    found["cell_timeout"] = cell if isinstance(cell, (int, float)) else None
+    return found
 
 
 def parser(course_dir: str = ".") -> argparse.ArgumentParser:
@@ -386,7 +424,9 @@ def parser(course_dir: str = ".") -> argparse.ArgumentParser:
                    help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     g.add_argument("--timeout", type=float, default=d["notebook_timeout"],
                    help="seconds one whole notebook may run before it is stopped "
-                        f"(default: {d['notebook_timeout']:g})")
+                        f"(default: {d['notebook_timeout']:g}"
+                        + (f"; each cell also stops after {d['cell_timeout']:g} s, "
+                           "c.ExecutePreprocessor.timeout" if d.get("cell_timeout") else "") + ")")
     g.add_argument("--student", action="append", help="grade only this student (repeatable)")
     g.add_argument("--force", action="store_true", help="grade again students already graded")
     g.add_argument("--sandbox-python", default=d["sandbox_python"] or None,
@@ -419,6 +459,11 @@ def parser(course_dir: str = ".") -> argparse.ArgumentParser:
                    help="export although written answers are unmarked (their rows say "
                         "\"awaiting marking\", with no score); without this, export refuses")
     e.set_defaults(run=_export)
+
+    m = sub.add_parser("mark", help="mark written answers by question in the browser")
+    m.add_argument("assignment")
+    m.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    m.set_defaults(run=_mark)
 
     a = sub.add_parser("report", help="class analytics for one assignment (HTML + PNG)")
     a.add_argument("assignment")

@@ -87,8 +87,24 @@ class ReadableFeedback(Preprocessor):
                      "the feedback. Off: students see their answers, points and feedback "
                      "only.").tag(config=True)
 
+    def _unmarked(self, resources) -> set:
+        """The grade ids of this notebook with neither a manual nor an automatic score
+        (nbgrader reports their score as 0)."""
+        from nbgrader.api import Gradebook, MissingEntry
+
+        info = resources.get("nbgrader", {})
+        try:
+            with Gradebook(info["db_url"]) as gb:
+                sub = gb.find_submission_notebook(info["notebook"], info["assignment"],
+                                                  info["student"])
+                return {g.name for g in sub.grades
+                        if g.manual_score is None and g.auto_score is None}
+        except (KeyError, MissingEntry):
+            return set()
+
     def preprocess(self, nb, resources):
         items, awaiting = [], 0
+        unmarked = self._unmarked(resources)
         for cell in nb.cells:
             meta = cell.get("metadata", {}).get("nbgrader", {})
             ipt = cell.setdefault("metadata", {}).setdefault("ipt", {})
@@ -96,8 +112,8 @@ class ReadableFeedback(Preprocessor):
             if cell.cell_type == "code":
                 self._outputs(cell, ipt, test)
             if meta.get("grade"):
-                score = meta.get("score")
-                waiting = score is None
+                waiting = meta.get("grade_id") in unmarked
+                score = None if waiting else meta.get("score")
                 awaiting += waiting
                 ipt["awaiting"] = waiting
                 title = (ipt.get("entries") or [{}])[0].get("text", "") if test else ""

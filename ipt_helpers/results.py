@@ -133,7 +133,11 @@ def write_canvas(rows: list[Result], target: Path, canvas_ids: dict[str, str] | 
     is given (``canvas_ids``), else ``<assignment>`` (Canvas then offers to create a new
     assignment). The second row is ``Points Possible``. A score is written only when it is
     final (state ``scored``); a cell is left empty for ``not submitted`` and ``awaiting
-    marking``, which Canvas's import treats as "no change" — never as 0.
+    marking`` — never 0. (Columns as Canvas's guides and the Ohio State CarmenCanvas guide
+    describe them: a name, ID or SIS User ID; SIS Login ID; Section; one column per
+    assignment, a new column making a new assignment. That an empty cell leaves an existing
+    Canvas grade unchanged is how the import preview behaves, not confirmed from Canvas's
+    documentation.)
     """
     canvas_ids = canvas_ids or {}
     assignments = sorted({r.assignment for r in rows})

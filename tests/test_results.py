@@ -1,0 +1,160 @@
+"""Results that never mislead, and feedback a student can read (issue 15, items 3 and 4).
+
+One small class is graded once (ps1: a perfect, a blank and a written answer awaiting marking,
+plus a student on the roster who never submitted); each test works on its own copy.
+"""
+
+import csv
+import re
+import shutil
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from conftest import COURSE, make_submissions, run
+from submissions import with_written_answer
+
+A = "ps1-problem-areas"
+pytestmark = pytest.mark.slow
+WRITTEN = ("<script>alert('x')</script> She lost her sister; grief fits. "
+           + "Unbrokenwordthatmustwrapatanywidth" * 4)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("results") / "course"
+    root.mkdir()
+    shutil.copy(COURSE / "nbgrader_config.py", root)
+    shutil.copytree(COURSE / "source", root / "source",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    nb_name = make_submissions(root, A, ["perfect", "blank"])
+    perfect = root / "submitted" / "perfect" / A / f"{nb_name}.ipynb"
+    target = root / "submitted" / "writer" / A / f"{nb_name}.ipynb"
+    target.parent.mkdir(parents=True)
+    nbformat.write(with_written_answer(nbformat.read(perfect, 4), WRITTEN), target)
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        gb.update_or_create_student("absent", first_name="Ada", last_name="Absent",
+                                    lms_user_id="4242")
+        gb.update_or_create_student("writer", first_name="Wren", last_name="Writer",
+                                    lms_user_id="4343")
+    run(["ipt-course", "grade", A, "--workers", "1"], cwd=root, timeout=900)
+    return root
+
+
+@pytest.fixture
+def course(graded, tmp_path):
+    copy = tmp_path / "course"
+    shutil.copytree(graded, copy)
+    return copy
+
+
+def ipt_course(*args, cwd):
+    return run(["ipt-course", *args], cwd=cwd, check=False, timeout=600)
+
+
+def mark(course, student, points):
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for nb in gb.find_submission(A, student).notebooks:
+            for grade in nb.grades:
+                if grade.auto_score is None and grade.manual_score is None:
+                    grade.manual_score = points
+        gb.db.commit()
+
+
+def test_feedback_and_export_refuse_while_a_written_answer_is_unmarked(course):
+    for args in (["feedback", A], ["export"], ["export", "--format", "canvas"]):
+        proc = ipt_course(*args, cwd=course)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert f"{A} / writer / problem-areas: justify (4 point(s)) has no mark" in proc.stderr
+        assert "--allow-unmarked" in proc.stderr
+    assert not (course / "feedback").exists()
+    assert not (course / "grades.csv").exists() and not (course / "grades-canvas.csv").exists()
+
+
+def test_export_tells_not_submitted_awaiting_marking_and_scored_apart(course):
+    proc = ipt_course("export", "--allow-unmarked", cwd=course)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 scored, 1 awaiting marking, 1 not submitted" in proc.stdout
+    with open(course / "grades.csv", newline="") as fh:
+        rows = {r["student_id"]: r for r in csv.DictReader(fh)}
+    assert rows["absent"]["status"] == "not submitted" and rows["absent"]["score"] == ""
+    assert rows["writer"]["status"] == "awaiting marking" and rows["writer"]["score"] == ""
+    assert rows["writer"]["unmarked"] == "1" and float(rows["writer"]["raw_score"]) > 0
+    assert rows["blank"]["status"] == "scored" and float(rows["blank"]["score"]) == 0
+    perfect = float(rows["perfect"]["score"])
+    mark(course, "writer", 3.5)  # marked: the total is final, and includes the mark
+    proc = ipt_course("export", "--force", cwd=course)
+    assert proc.returncode == 0, proc.stderr
+    with open(course / "grades.csv", newline="") as fh:
+        rows = {r["student_id"]: r for r in csv.DictReader(fh)}
+    assert rows["writer"]["status"] == "scored"
+    assert float(rows["writer"]["score"]) == pytest.approx(perfect + 3.5)
+
+
+def read_canvas_import(path):
+    """Canvas's Gradebook Import format, as its documentation describes it: a header with
+    Student, ID, SIS User ID, SIS Login ID, Section, then one column per assignment named
+    "Title (assignment id)" (a title alone makes a new assignment); an optional
+    "Points Possible" row; a score per cell, an empty cell meaning no change."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        table = list(csv.reader(fh))
+    head = table[0]
+    assert head[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"], head
+    assignments = [re.fullmatch(r"(.+?)(?: \((\d+)\))?", c).groups() for c in head[5:]]
+    body = table[1:]
+    possible = None
+    if body and body[0][0].strip() == "Points Possible":
+        possible, body = body[0], body[1:]
+    students = {}
+    for row in body:
+        record = dict(zip(head, row))
+        students[record["SIS Login ID"] or record["ID"]] = (record, {
+            a: (float(v) if v.strip() else None) for a, v in zip(assignments, row[5:])})
+    return assignments, possible, students
+
+
+def test_the_canvas_csv_reads_back_as_canvas_documents_it(course):
+    mark(course, "writer", 2)
+    proc = ipt_course("export", "--format", "canvas", "--canvas-id", f"{A}=77", cwd=course)
+    assert proc.returncode == 0, proc.stderr
+    assignments, possible, students = read_canvas_import(course / "grades-canvas.csv")
+    assert assignments == [(A, "77")]
+    assert possible is not None and float(possible[5]) == 42
+    record, scores = students["writer"]
+    assert record["Student"] == "Writer, Wren" and record["ID"] == "4343"
+    assert scores[(A, "77")] > 2
+    assert students["absent"][1][(A, "77")] is None, "not submitted: no change, never 0"
+    assert students["blank"][1][(A, "77")] == 0
+
+
+def test_feedback_a_student_can_read(course):
+    from bookcheck import page_problems, serve
+    from browser import chromium
+
+    proc = ipt_course("feedback", A, "--allow-unmarked", cwd=course)
+    assert proc.returncode == 0, proc.stderr
+    pages = {s: next((course / "feedback" / s / A).glob("*.html")) for s in ("writer", "blank")}
+    page = pages["writer"].read_text()
+    assert "awaiting marking" in page and "Score: 0" not in page
+    assert "BEGIN HIDDEN TESTS" not in page and "from ipt_helpers.scoring" not in page, \
+        "no rubric source (the hidden test's Python, with every key)"
+    assert "'points':" not in page and "'feedback':" not in page
+    assert "Your answer:" in page, "the answer in words"
+    assert '<li class="wrong">[Not answered] focus: 0 of 2 points' in pages["blank"].read_text()
+    assert "of 5 points" in page, "the points of each form"
+    assert "<script>alert" not in page and "&lt;script&gt;" in page, "the student's text is escaped"
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "nothing from another host"
+    assert "mathjax" not in page.lower()
+    with serve(course / "feedback") as url, chromium() as browser:
+        for student in pages:
+            problems = page_problems(browser, f"{url}{student}/{A}/{pages[student].name}")
+            assert problems == [], problems  # wraps at 375 px and 1280 px, axe, offline
+
+
+def test_feedback_with_every_answer_marked_shows_the_mark(course):
+    mark(course, "writer", 3)
+    proc = ipt_course("feedback", A, cwd=course)
+    assert proc.returncode == 0, proc.stderr
+    page = next((course / "feedback" / "writer" / A).glob("*.html")).read_text()
+    assert "awaiting marking" not in page and "3 of 4 points" in page
