@@ -134,3 +134,68 @@ def set_mark(gb, answer: Answer, points: float | None, comment: str | None, *,
     except Exception:
         gb.db.rollback()
         raise
+
+
+# --- second marking -----------------------------------------------------------------------------
+
+def second_marks_path(course, assignment: str, grade_id: str) -> Path:
+    return course.root / "marking" / assignment / f"{grade_id}.second.json"
+
+
+def load_second_marks(course, assignment: str, grade_id: str) -> dict[str, float]:
+    """{nbgrader Grade.id: the second marker's points} for one question."""
+    import json
+
+    path = second_marks_path(course, assignment, grade_id)
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def save_second_mark(course, assignment: str, grade_id: str, grade_row: str,
+                     points: float | None) -> None:
+    import json
+    import os
+
+    marks = load_second_marks(course, assignment, grade_id)
+    if points is None:
+        marks.pop(grade_row, None)
+    else:
+        marks[grade_row] = float(points)
+    path = second_marks_path(course, assignment, grade_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(marks, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def second_sample(answers: list[Answer], fraction: float = 0.2) -> list[Answer]:
+    """A blind sample for second marking: the same answers every time (by their gradebook
+    row, not by who wrote them), at least one, about ``fraction`` of them."""
+    import math
+
+    if not answers:
+        return []
+    count = max(1, math.ceil(len(answers) * fraction))
+    ranked = sorted(answers, key=lambda a: hashlib.sha256(a.grade_row.encode()).hexdigest())
+    return ranked[:count]
+
+
+def second_marking(gb, course, assignment: str) -> list[dict]:
+    """Per written question with second marks: the agreement figures (exact, within one point,
+    weighted kappa) of first against second marks, and the answers more than a point apart."""
+    from .agreement import agreement
+
+    out = []
+    for q in written_questions(course, assignment):
+        second = load_second_marks(course, assignment, q.grade_id)
+        if not second:
+            continue
+        pairs, who = [], []
+        for sub in gb.find_assignment(assignment).submissions:
+            grade = gb.find_grade(q.grade_id, q.notebook, assignment, sub.student.id)
+            if grade.id in second and grade.manual_score is not None:
+                pairs.append((float(grade.manual_score), second[grade.id]))
+                who.append(sub.student.id)
+        found = agreement(pairs)
+        out.append({"question": q, "agreement": found,
+                    "apart": [(who[i], a, b) for i, a, b in found.apart]})
+    return out

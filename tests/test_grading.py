@@ -260,3 +260,96 @@ def test_grading_an_assignment_the_gradebook_does_not_know(course):
     assert "FAILED" not in proc.stdout and "traceback" not in proc.stdout + proc.stderr
     assert snapshot(course) == before
 
+
+# --- crash safety: a killed run, rerun without --force, grades everyone once, completely ------
+
+
+def complete_scores(course):
+    """{(student, grade): auto score}, after checking every grade cell of every submission
+    has a score (a written answer's is None until marked: only its row must exist)."""
+    out = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        assignment = gb.find_assignment(ASSIGNMENT)
+        cells = {(nb.name, c.name) for nb in assignment.notebooks for c in nb.grade_cells}
+        auto = {(nb.name, c.name) for nb in assignment.notebooks for c in nb.grade_cells
+                if c.cell_type == "code"}
+        for sub in assignment.submissions:
+            got = {(nb.name, g.name): g for nb in sub.notebooks for g in nb.grades}
+            assert set(got) == cells, f"{sub.student.id}: grade rows missing"
+            for key, g in got.items():
+                assert key not in auto or g.auto_score is not None, f"{sub.student.id}: {key} has no score"
+                out[(sub.student.id, key[1])] = g.auto_score
+    return out
+
+
+def descendants(pid):
+    import psutil
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def grade_until(course, line_start, kill="coordinator"):
+    """Start `ipt-course grade`; when a progress line starting ``line_start`` appears,
+    SIGKILL the coordinator (or one Dask worker); return the run's exit code and output."""
+    import signal
+    proc = subprocess.Popen(["ipt-course", "grade", ASSIGNMENT, "--workers", "2", "--threads", "1"],
+                            cwd=course, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = False
+    err = []
+    try:
+        for line in proc.stderr:
+            err.append(line)
+            if not killed and line.startswith(line_start):
+                if kill == "coordinator":
+                    family = descendants(proc.pid)
+                    proc.send_signal(signal.SIGKILL)
+                    proc.wait()
+                    for child in family:  # what the killed coordinator leaves behind
+                        with contextlib.suppress(Exception):
+                            child.kill()
+                    return None, "".join(err)
+                def forks(p):  # a kernel fork server, or a kernel forked from one
+                    return "ipt_helpers.kernel_forkserver" in " ".join(p.cmdline())
+                workers = {p.parent() for p in descendants(proc.pid)
+                           if forks(p) and not forks(p.parent())}
+                assert workers, "a worker has a kernel fork server"
+                next(iter(workers)).kill()
+                killed = True
+        out = proc.stdout.read()
+        return proc.wait(), out + "".join(err)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_killed_grading_run_rerun_grades_every_submission_once_completely(course):
+    students = ["perfect", "blank", "partial", "perfect2"]
+    make_submissions(course, ASSIGNMENT, students[:3],
+                     {"perfect2": ("perfect", "x = 1")})
+    unbroken = course_copy(course, "unbroken", timeout=60)
+    ipt_course("grade", ASSIGNMENT, "--workers", "2", "--threads", "1", cwd=unbroken)
+    expected = complete_scores(unbroken)
+    assert {s for s, _ in expected} == set(students)
+
+    killed = course_copy(course, "killed", timeout=60)
+    for point in ("[1/4]", "[1/"):  # the first notebook back, then early in the rerun
+        code, out = grade_until(killed, point)
+        assert code is None, f"the run ended before it could be killed:\n{out}"
+    code, out = grade_until(killed, "never")
+    assert code == 0, out
+    assert complete_scores(killed) == expected
+    again = ipt_course("grade", ASSIGNMENT, cwd=killed)
+    assert all(f"skipped {s}: already graded" in again.stdout for s in students), again.stdout
+    assert "graded 0 notebook(s)" in again.stdout, "nothing is graded twice"
+
+
+def test_a_worker_killed_mid_run_loses_nothing(course):
+    make_submissions(course, ASSIGNMENT, ["perfect", "blank", "partial"])
+    reference = course_copy(course, "reference", timeout=60)
+    ipt_course("grade", ASSIGNMENT, "--workers", "2", "--threads", "1", cwd=reference)
+    code, out = grade_until(course, "[1/3]", kill="worker")
+    assert code == 0 and "graded 3 notebook(s)" in out, out
+    assert complete_scores(course) == complete_scores(reference)

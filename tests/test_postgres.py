@@ -69,3 +69,68 @@ def test_parallel_grade_into_a_postgresql_gradebook(course):
         exported = run(["ipt-course", "export", "--to", "grades.csv"], cwd=course)
         assert "grades written" in exported.stdout
         assert "perfect" in (course / "grades.csv").read_text()
+
+
+def test_two_markers_at_once_keep_both_marks_and_a_conflicting_write_is_refused(course):
+    """Marking by question (ipt_helpers.marking) on PostgreSQL: marks go to the gradebook as
+    nbgrader's manual scores; a write over a mark the marker did not see is refused."""
+    import threading
+
+    import nbformat
+
+    from ipt_helpers.course import Course
+    from ipt_helpers.marking import MarkConflict, answers_for, set_mark, written_questions
+    from ipt_helpers.results import SCORED, results
+    from submissions import with_written_answer
+
+    with postgres_server() as db_url:
+        with open(course / "nbgrader_config.py", "a") as fh:
+            fh.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
+        nb_name = make_submissions(course, ASSIGNMENT, ["perfect"])
+        perfect = nbformat.read(course / "submitted" / "perfect" / ASSIGNMENT / f"{nb_name}.ipynb", 4)
+        for student in ("amy", "ben", "cal"):
+            target = course / "submitted" / student / ASSIGNMENT / f"{nb_name}.ipynb"
+            target.parent.mkdir(parents=True)
+            nbformat.write(with_written_answer(perfect, f"{student}'s <b>answer</b>"), target)
+        run(["ipt-course", "grade", ASSIGNMENT, "--workers", "1", "--student", "amy",
+             "--student", "ben", "--student", "cal"], cwd=course)
+        c = Course.open(course)
+        [question] = written_questions(c, ASSIGNMENT)
+        with Gradebook(db_url) as one, Gradebook(db_url) as two:
+            mine = answers_for(one, c, ASSIGNMENT, question, secret="marker-1")
+            theirs = {a.token: a for a in answers_for(two, c, ASSIGNMENT, question, secret="marker-1")}
+            assert sorted(a.text for a in mine) == sorted(f"{s}'s <b>answer</b>" for s in ("amy", "ben", "cal"))
+            assert not any(s in a.token for a in mine for s in ("amy", "ben", "cal"))
+            set_mark(one, mine[0], 3.5, "clear clues", expected=None, max_points=question.points)
+            set_mark(two, theirs[mine[1].token], 2, "", expected=None, max_points=question.points)
+            with pytest.raises(MarkConflict, match="another marker changed this answer's mark"):
+                set_mark(two, theirs[mine[0].token], 1, "", expected=None, max_points=question.points)
+            with pytest.raises(Exception, match="whole or half points"):
+                set_mark(one, mine[2], 2.25, "", expected=None, max_points=question.points)
+        # both at the same moment on the last answer: exactly one write wins
+        outcomes = []
+        start = threading.Barrier(2)
+
+        def mark(points):
+            with Gradebook(db_url) as gb:
+                [answer] = [a for a in answers_for(gb, c, ASSIGNMENT, question, "marker-1")
+                            if a.token == mine[2].token]
+                start.wait()
+                try:
+                    set_mark(gb, answer, points, "", expected=None, max_points=question.points)
+                    outcomes.append(points)
+                except MarkConflict:
+                    outcomes.append("refused")
+        threads = [threading.Thread(target=mark, args=(p,)) for p in (1, 4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert outcomes.count("refused") == 1 and len(outcomes) == 2, outcomes
+        winner = next(o for o in outcomes if o != "refused")
+        with Gradebook(db_url) as gb:
+            marks = {a.token: (a.points, a.comment) for a in answers_for(gb, c, ASSIGNMENT, question, "marker-1")}
+            assert marks[mine[0].token] == (3.5, "clear clues") and marks[mine[1].token][0] == 2
+            assert marks[mine[2].token][0] == winner
+            states = {r.student: r.state for r in results(gb, [ASSIGNMENT])}
+        assert {states[s] for s in ("amy", "ben", "cal")} == {SCORED}, "export sees the marks"
