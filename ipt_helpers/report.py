@@ -114,6 +114,8 @@ class ClassStats:
     late: list[tuple[str, float, float]] = field(default_factory=list)
     #: key against chosen problem area over the focus questions (None: there are none)
     confusion: "Confusion | None" = None
+    #: second marking: per written question, agreement of first and second marks
+    second: list = field(default_factory=list)
 
 
 def _gradebook_path(course: Course) -> Path | None:
@@ -187,6 +189,8 @@ def class_stats(course: Course, assignment: str) -> ClassStats:
                     else:
                         item.scores.append(float(g.score or 0))
         names = {s.id: " ".join(p for p in (s.first_name, s.last_name) if p) for s in gb.students}
+        from .marking import second_marking
+        second = second_marking(gb, course, assignment)
         max_score = float(a.max_score or 0)
     missing = []
     for student in sorted(set(names) | set(roster)):
@@ -206,7 +210,7 @@ def class_stats(course: Course, assignment: str) -> ClassStats:
     concepts.sort(key=lambda c: (c.difficulty is None, c.difficulty or 0.0, c.label.lower()))
     return ClassStats(assignment, max_score, sorted(totals), ordered, concepts, missing,
                       sorted(collected - submitted), sorted(late),
-                      confusion(course, assignment, sorted(submitted)))
+                      confusion(course, assignment, sorted(submitted)), second)
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -383,6 +387,29 @@ def confusion(course: Course, assignment: str, students: list[str]) -> Confusion
             counts[(key, chosen)] = counts.get((key, chosen), 0) + 1
             answers += 1
     return Confusion(areas, questions, counts, answers)
+
+
+def _second_html(second: list) -> str:
+    if not second:
+        return ("<p>No second marks yet (<code>ipt-course mark ASSIGNMENT --second-marker</code> "
+                "marks a blind sample again).</p>")
+    rows, apart = [], []
+    for entry in second:
+        q, a = entry["question"], entry["agreement"]
+        rows.append([_e(q.grade_id), str(a.n), _pct(a.exact), _pct(a.within_one),
+                     _num(a.weighted_kappa)])
+        apart += [[_e(q.grade_id), _e(student), _num(first), _num(again)]
+                  for student, first, again in entry["apart"]]
+    html_ = _table("Second marking: agreement of first and second marks per question "
+                   "(weighted kappa: Cohen's, linear weights)",
+                   ["Question", "Answers marked twice", "Exact", "Within one point",
+                    "Weighted kappa"], rows, {1, 2, 3, 4})
+    if apart:
+        html_ += _table("Marks more than one point apart: resolve these",
+                        ["Question", "Student id", "First mark", "Second mark"], apart, {2, 3})
+    else:
+        html_ += "<p>No two marks of an answer are more than one point apart.</p>"
+    return html_
 
 
 def _confusion_html(c: Confusion | None) -> str:
@@ -575,6 +602,8 @@ phases and techniques among its accepted, correct, ordered or sorted answers).</
 {concepts_table}
 <h2 id="confusion">Which problem areas students confuse</h2>
 {_confusion_html(stats.confusion)}
+<h2 id="second-marking">Second marking</h2>
+{_second_html(stats.second)}
 <h2 id="missing">Not submitted, or late</h2>
 {missing}
 </main>

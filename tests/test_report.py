@@ -231,3 +231,27 @@ def test_the_report_shows_the_confusion_matrix_beside_published_rater_agreement(
     assert "key (rows) against the area chosen (columns)" in page
     assert "Published rater kappa" in page and ">0.87<" in page and ">0.48<" in page
     assert "Markowitz, Leon, Miller, Cherry, Clougherty and Villalobos (2000)" in page
+
+
+def test_second_marking_agreement_on_known_marks(graded, tmp_path):
+    """First marks 0, 1, 2 and second marks 0, 2, 2: exact 2 of 3, all within one point;
+    linear weighted kappa by hand: observed (1 + .5 + 1) / 3 = 5/6, chance 1/2, kappa 2/3."""
+    from ipt_helpers.marking import save_second_mark, second_marking
+    course = tmp_path / "course"
+    shutil.copytree(graded, course, ignore=shutil.ignore_patterns("reports"))
+    c = Course.open(course)
+    first, second = {"blank": 0, "partial": 1, "perfect": 2}, {"blank": 0, "partial": 2, "perfect": 2}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student, points in first.items():
+            grade = gb.find_grade("justify", "problem-areas", A, student)
+            grade.manual_score = points
+            save_second_mark(c, A, "justify", grade.id, second[student])
+        gb.db.commit()
+        [entry] = second_marking(gb, c, A)
+    agreement = entry["agreement"]
+    assert agreement.n == 3 and agreement.exact == pytest.approx(2 / 3)
+    assert agreement.within_one == 1 and agreement.weighted_kappa == pytest.approx(2 / 3)
+    page = write_report(c, A).read_text()
+    row = re.search(r"<tr><td>justify</td>(.*?)</tr>", page.split('id="second-marking"')[1]).group(1)
+    assert re.findall(r"<td[^>]*>(.*?)</td>", row) == ["3", "67%", "100%", "0.67"]
+    assert "No two marks of an answer are more than one point apart" in page
