@@ -208,47 +208,60 @@ def test_every_practice_item_is_on_a_page():
     assert all(f"book/casebook/{c}.html" in PRACTICE_PAGES for c in cases)
 
 
-@pytest.mark.parametrize("name", PRACTICE_PAGES)
-def test_practice_by_keyboard_feedback_history_and_axe(name, browser, book_url):
+@pytest.fixture(scope="module")
+def reader(browser):
+    """One browser tab, offline, reused for every page with practice (its history grows)."""
     problems = []
     with offline_context(browser, PHONE) as (context, blocked):
         page = context.new_page()
         page.on("pageerror", lambda e: problems.append(f"uncaught exception: {e}"))
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.goto(book_url + name, wait_until="load")
-        forms = forms_on(name)
-        for form_id in forms:
-            questions, rubric = DEFS[form_id]
-            section = page.locator(f'section[data-practice-form="{form_id}"]')
-            section.locator("input, select, textarea").first.focus()
-            wrong = wrong_answers(questions, rubric)
-            type_answers(page, section, questions, wrong)
-            got, maximum = assert_feedback(section, questions, rubric, wrong)
-            assert got < maximum, (form_id, wrong)
-            page.keyboard.press("Tab")  # Check -> Try again
-            page.keyboard.press("Enter")
-            assert section.locator(".practice-feedback:not([hidden])").count() == 0
-            right = right_answers(questions, rubric)
-            type_answers(page, section, questions, right)  # Try again focused the first control
-            assert assert_feedback(section, questions, rubric, right)[0] == maximum
-        # feedback is shown: axe at both sizes, light and dark
-        for viewport in (PHONE, DESKTOP):
-            page.set_viewport_size(viewport)
-            for scheme in ("light", "dark"):
-                page.emulate_media(color_scheme=scheme)
-                page.wait_for_function(f"document.documentElement.dataset.theme === '{scheme}'")
-                page.wait_for_timeout(50)
-                problems += [f"{viewport['width']}px {scheme}: {p}" for p in axe_on_forms(page)]
-        page.reload(wait_until="load")
-        for form_id in forms:
-            line = page.locator(f'section[data-practice-form="{form_id}"] .practice-history-line')
-            maximum = sum(float(r.get("points", 1)) for r in DEFS[form_id][1].values())
-            assert line.inner_text().startswith(
-                f"Your attempts in this browser: 2; last {maximum:g} of {maximum:g}"), line.inner_text()
-        page.goto(book_url + "book/practice.html", wait_until="load")
-        rows = page.locator(".practice-table tbody tr")
-        assert rows.count() == len(forms)
-        assert all(rows.nth(i).locator("td").first.inner_text() == "2" for i in range(len(forms)))
+        yield page, problems, blocked
+
+
+@pytest.mark.parametrize("name", PRACTICE_PAGES)
+def test_practice_by_keyboard_feedback_history_and_axe(name, reader, book_url):
+    page, problems, blocked = reader
+    problems.clear()
+    page.set_viewport_size(PHONE)
+    page.emulate_media(color_scheme="light")
+    page.goto(book_url + name, wait_until="load")
+    forms = forms_on(name)
+    for form_id in forms:
+        questions, rubric = DEFS[form_id]
+        section = page.locator(f'section[data-practice-form="{form_id}"]')
+        section.locator("input, select, textarea").first.focus()  # as if tabbed to
+        wrong = wrong_answers(questions, rubric)
+        type_answers(page, section, questions, wrong)
+        got, maximum = assert_feedback(section, questions, rubric, wrong)
+        assert got < maximum, (form_id, wrong)
+        page.keyboard.press("Tab")  # Check -> Try again
+        page.keyboard.press("Enter")
+        assert section.locator(".practice-feedback:not([hidden])").count() == 0
+        right = right_answers(questions, rubric)
+        type_answers(page, section, questions, right)  # Try again focused the first control
+        assert assert_feedback(section, questions, rubric, right)[0] == maximum
+    # feedback is shown: axe at both sizes, light and dark
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            page.wait_for_function(f"document.documentElement.dataset.theme === '{scheme}'")
+            page.wait_for_timeout(50)
+            problems += [f"{viewport['width']}px {scheme}: {p}" for p in axe_on_forms(page)]
+    page.reload(wait_until="load")
+    titles = {}
+    for form_id in forms:
+        line = page.locator(f'section[data-practice-form="{form_id}"] .practice-history-line')
+        maximum = sum(float(r.get("points", 1)) for r in DEFS[form_id][1].values())
+        assert line.inner_text().startswith(
+            f"Your attempts in this browser: 2; last {maximum:g} of {maximum:g}"), line.inner_text()
+        titles[form_id] = page.locator(f'section[data-practice-form="{form_id}"] .practice-title') \
+            .inner_text().removeprefix("PRACTICE").removeprefix("Practice").strip()
+    page.goto(book_url + "book/practice.html", wait_until="load")
+    for form_id, title in titles.items():
+        row = page.locator(".practice-table tbody tr", has=page.locator("th a", has_text=title))
+        assert row.count() == 1 and row.locator("td").first.inner_text() == "2", title
     assert problems == [] and blocked == []
 
 

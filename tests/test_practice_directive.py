@@ -82,3 +82,20 @@ def test_the_form_is_labelled_and_its_key_is_safe_json():
     assert [qid for qid, _ in key["rubric"]] == ["focus", "stage", "who"]
     assert key["total"] == 4 and key["questions"][3]["model"] == "A model answer."
     assert "</script> here" not in raw.group(1)  # escaped as <\/script>
+
+
+def test_every_self_check_and_every_case_has_practice_of_every_kind():
+    blocks = practice.book_blocks(ROOT / "book")
+    pages = {page for page, _ in blocks}
+    sources = [p for p in (ROOT / "book").rglob("*") if p.suffix in (".md", ".ipynb")
+               and ".ipynb_checkpoints" not in p.parts]
+    wanted = {p.relative_to(ROOT / "book").as_posix() for p in sources
+              if "## Self-check" in p.read_text(encoding="utf-8")
+              or p.name.startswith("case-")}
+    assert wanted - pages == set()
+    kinds = set()
+    for _, block in blocks:
+        for q in practice.parse_block(block["source"], block["convention"])[0]:
+            kinds.add(type(q).__name__ + ("+tags" if getattr(q, "multiple", False) else ""))
+    assert kinds == {"Single", "Multi", "Order", "Sort", "Sort+tags", "Text"}
+    assert len(blocks) >= 40

@@ -307,8 +307,9 @@
       }
       box.classList.add("practice-" + CLASSES[r.verdict]);
       var head = el("p", "practice-verdict");
-      head.appendChild(el("span", "practice-mark", MARKS[r.verdict]));
-      head.setAttribute("aria-hidden", "false");
+      var mark = el("span", "practice-mark", MARKS[r.verdict]);
+      mark.setAttribute("aria-hidden", "true");  // the verdict is said in words next to it
+      head.appendChild(mark);
       head.appendChild(document.createTextNode(" " + r.verdict + (r.verdict === "Does not apply"
           ? ": its points count with the question it follows."
           : ": " + fmtG(r.earned) + " of " + plural(r.points, "point") + ".")));
@@ -336,8 +337,6 @@
     var entry = load()[key.id];
     if (!entry || !entry.attempts || !entry.attempts.length) { line.textContent = ""; return; }
     var a = entry.attempts, last = a[a.length - 1], best = Math.max.apply(null, a.map(function (x) { return x.points; }));
-    line.textContent = "Your attempts in this browser: " + a.length + "; last " + fmtG(last.points) +
-        " of " + fmtG(last.total) + ", best " + fmtG(best) + ". See Your practice.";
     var link = el("a", null, "Your practice");
     link.href = bookRoot + "book/practice.html";
     line.textContent = "Your attempts in this browser: " + a.length + "; last " + fmtG(last.points) +
