@@ -339,7 +339,11 @@ def _mark(course: Course, args) -> int:
     q = questions[0]
     print(f"marking {args.assignment}: open http://127.0.0.1:{port}/ipt-marking/{args.assignment}/"
           f"{q.notebook}/{q.grade_id}?token={token}  (Ctrl+C stops it)", flush=True)
-    env = {**os.environ, "IPT_MARKING_COURSE": str(course.root)}
+    env = {**os.environ, "IPT_MARKING_COURSE": str(course.root),
+           "IPT_MARKING_SECOND": str(args.sample / 100) if args.second_marker else ""}
+    if args.second_marker:
+        print(f"second marking: a blind {args.sample:g} % sample; first marks are hidden and "
+              "not changed (ipt-course report shows the agreement)", flush=True)
     try:
         return subprocess.call(cmd, env=env, cwd=course.root)
     except KeyboardInterrupt:
@@ -463,6 +467,10 @@ def parser(course_dir: str = ".") -> argparse.ArgumentParser:
     m = sub.add_parser("mark", help="mark written answers by question in the browser")
     m.add_argument("assignment")
     m.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    m.add_argument("--second-marker", action="store_true",
+                   help="mark a blind sample a second time (kept apart; see report)")
+    m.add_argument("--sample", type=float, default=20.0,
+                   help="percentage of answers a second marker sees (default: 20)")
     m.set_defaults(run=_mark)
 
     a = sub.add_parser("report", help="class analytics for one assignment (HTML + PNG)")

@@ -31,7 +31,8 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from .course import Course, CourseError
-from .marking import MarkConflict, answers_for, check_points, set_mark, written_questions
+from .marking import (MarkConflict, answers_for, check_points, load_second_marks,
+                      save_second_mark, second_sample, set_mark, written_questions)
 
 _LOCK = threading.Lock()  # rubric files: one writer at a time in this server
 
@@ -73,17 +74,34 @@ def _question(course, assignment, notebook, grade_id):
     raise web.HTTPError(404, f"no written question {grade_id} in {assignment}/{notebook}")
 
 
+def _second(handler) -> float:
+    """The share of answers a second marker sees (0: this is first marking)."""
+    return float(handler.settings.get("ipt_marking_second") or 0)
+
+
+def _answers(handler, gb, course, assignment, q):
+    answers = answers_for(gb, course, assignment, q, _marker(handler))
+    if _second(handler):  # blind: a sample, without the first marks or comments
+        marks = load_second_marks(course, assignment, q.grade_id)
+        answers = second_sample(answers, _second(handler))
+        for a in answers:
+            a.points, a.comment = marks.get(a.grade_row), ""
+    return answers
+
+
 def _state(handler, assignment, notebook, grade_id) -> dict:
     from nbgrader.api import Gradebook
 
     course = _course(handler)
     q = _question(course, assignment, notebook, grade_id)
     with Gradebook(course.db_url) as gb:
-        answers = answers_for(gb, course, assignment, q, _marker(handler))
+        answers = _answers(handler, gb, course, assignment, q)
     rubric = load_rubric(course, assignment, grade_id)
+    if _second(handler):
+        rubric = {"comments": [], "applied": {}}
     return {"assignment": assignment, "notebook": notebook, "grade_id": grade_id,
             "points": q.points, "prompt": q.prompt, "scheme": q.scheme,
-            "rubric": rubric["comments"],
+            "rubric": rubric["comments"], "second": bool(_second(handler)),
             "answers": [{"token": a.token, "text": a.text, "points": a.points,
                          "comment": a.comment, "rubric": rubric["applied"].get(a.token, [])}
                         for a in answers]}
@@ -133,10 +151,15 @@ class MarkHandler(JupyterHandler):
         q = _question(course, a, nb, gid)
         try:
             with Gradebook(course.db_url) as gb:
-                answers = {x.token: x for x in answers_for(gb, course, a, q, _marker(self))}
+                answers = {x.token: x for x in _answers(self, gb, course, a, q)}
                 if body["token"] not in answers:
                     raise web.HTTPError(404, "no such answer")
                 points = body.get("points")
+                if _second(self):  # second marks are kept apart from the gradebook's
+                    value = None if points is None else check_points(points, q.points)
+                    save_second_mark(course, a, gid, answers[body["token"]].grade_row, value)
+                    self.finish(_state(self, a, nb, gid))
+                    return
                 if "rubric" in body:  # the rubric comments on this answer: their points add up
                     with _LOCK:
                         rubric = load_rubric(course, a, gid)
@@ -207,6 +230,7 @@ def _load_jupyter_server_extension(serverapp):
     config = serverapp.config.get("IPTMarking", {})
     web_app.settings["ipt_marking_course"] = config.get("course") or os.environ.get("IPT_MARKING_COURSE", "")
     web_app.settings["ipt_marking_secret"] = config.get("secret") or "ipt"
+    web_app.settings["ipt_marking_second"] = os.environ.get("IPT_MARKING_SECOND", "")
     name = r"([A-Za-z0-9._@-]+)"
     route = lambda *p: url_path_join(base, "ipt-marking", *p)  # noqa: E731
     web_app.add_handlers(".*$", [

@@ -26,3 +26,13 @@ def test_perfect_and_undefined_agreement():
     assert weighted_kappa([(0, 0), (2, 2), (4, 4)]) == pytest.approx(1.0)
     assert weighted_kappa([(3, 3), (3, 3)]) is None, "one mark for all: kappa is undefined"
     assert agreement([]).weighted_kappa is None
+
+
+def test_the_second_marking_sample_is_blind_stable_and_about_a_fifth():
+    from ipt_helpers.marking import Answer, second_sample
+    answers = [Answer(f"t{i}", "text", None, "", f"row{i}", f"c{i}") for i in range(12)]
+    sample = second_sample(answers)
+    assert len(sample) == 3  # ceil(20 % of 12)
+    assert [a.grade_row for a in sample] == [a.grade_row for a in second_sample(answers[::-1])], \
+        "the same answers whatever the order (the marker's shuffle)"
+    assert len(second_sample(answers[:2])) == 1 and second_sample([]) == []
