@@ -237,3 +237,24 @@ def test_the_grade_progress_bar_fills_with_the_notebooks_done():
     assert progress_bar(0, 40) == "....................   0%"
     assert progress_bar(10, 40) == "#####...............  25%"
     assert progress_bar(40, 40) == "#################### 100%"
+
+
+def test_one_progress_bar_redrawn_in_place_on_a_terminal_and_lines_in_a_log():
+    import io
+
+    from ipt_helpers.cli import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    term, log = Terminal(), io.StringIO()
+    for stream in (term, log):
+        bar = Progress(stream)
+        for done in (1, 2):
+            bar(("s1", "nb"), {"notebook": b""}, done, 2)
+    assert term.getvalue().count("\n") == 1 and term.getvalue().count("\r") == 2, \
+        "one line, redrawn, ended once"
+    assert log.getvalue().splitlines() == [
+        "[1/2] ##########..........  50% s1 / nb: executed",
+        "[2/2] #################### 100% s1 / nb: executed"]
