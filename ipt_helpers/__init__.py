@@ -6,8 +6,7 @@ Students and instructors use, in a notebook::
 """
 
 from .model import label, options, term, terms
-from .recording import form, handin_check
-from .scoring import score
+from .recording import form, handin_check, score
 from .widgets import Multi, Order, Single, Sort, Text
 
 __all__ = [

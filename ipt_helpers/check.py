@@ -104,7 +104,7 @@ def unknown_keywords(source: str) -> list[str]:
     import dataclasses
 
     from .items import NAMESPACE
-    from .recording import calls, parse_cell
+    from .cellsource import calls, parse_cell
 
     problems = []
     try:

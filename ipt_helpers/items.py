@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import model, widgets
-from .recording import calls, parse_cell, rewrite_answer, to_literal
+from .cellsource import calls, parse_cell, rewrite_answer, to_literal
 from .scoring import KEY_FIELDS, RULES, Rule
 
 #: What a form definition may use.
@@ -235,7 +235,7 @@ def hidden_test(form_id: str, rubric: dict[str, dict]) -> str:
     """The hidden test cell that scores ``form_id`` with its key."""
     return (f"{TEST_HEADER.format(form_id=form_id)}\n"
             "### BEGIN HIDDEN TESTS\n"
-            "from ipt_helpers.scoring import score\n"
+            "from ipt_helpers.recording import score\n"
             f"score({json.dumps(form_id)}, {to_literal(rubric)})\n"
             "### END HIDDEN TESTS")
 

@@ -1,6 +1,7 @@
 """Scoring recorded answers against a key, for nbgrader's hidden test cells.
 
-A hidden test cell ends with ``score(form_id, rubric)``. The cell's value is the points
+A hidden test cell ends with ``score(form_id, rubric)`` (``ipt_helpers.recording``, which
+holds the recorded answers). The cell's value is the points
 earned (nbgrader's numeric partial credit); feedback goes to stdout, never stderr (which
 would zero the cell). The rubric maps question ids to one rule each; ``RULES`` below is the
 one table of rule kinds (the question type each scores, the field holding its key, how an
@@ -32,7 +33,6 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, Callable
 
-from .recording import DEFINED, RECORDED
 
 
 def _fraction_single(rule, value):
@@ -248,26 +248,3 @@ def score_answers(answers: Any, rubric: dict[str, dict]) -> tuple[float, list[st
         if fraction < 1 and rule.get("explain"):
             lines.append(f"    Why: {rule['explain']}")
     return round(total, 2), lines
-
-
-def score(form_id: str, rubric: dict[str, dict] | None = None) -> float:
-    """Grade the answers recorded for ``form_id``, print feedback, return the points.
-
-    Use as the last line of an nbgrader test cell so the cell earns partial credit. In the
-    instructor's notebook ``score(form_id)`` uses the key of the form's own definition; the
-    hidden test that release derives from it passes the rubric explicitly.
-    """
-    rubric = rubric if rubric is not None else DEFINED.get(form_id)
-    if rubric is None:
-        print(f"Form {form_id}: no key was found for this form. 0 points.")
-        return 0.0
-    answers = RECORDED.get(form_id)
-    if answers is None:
-        print(f"Form {form_id}: no recorded answers were found (was the form cell deleted or "
-              "changed?). 0 points.")
-        return 0.0
-    total, lines = score_answers(answers, rubric)
-    maximum = sum(float(rule.get("points", 1)) for rule in rubric.values())
-    print(f"Form {form_id}: {total:g} of {maximum:g} points")
-    print("\n".join(lines))
-    return total

@@ -6,8 +6,8 @@ from pathlib import Path
 import nbformat
 
 from ipt_helpers.items import notebook_items
-from ipt_helpers.recording import notebook_answers as form_answers  # noqa: F401 (re-export)
-from ipt_helpers.recording import read_answers, rewrite_answer
+from ipt_helpers.cellsource import notebook_answers as form_answers  # noqa: F401 (re-export)
+from ipt_helpers.cellsource import read_answers, rewrite_answer
 from ipt_helpers.scoring import full_marks
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -12,12 +12,12 @@ import pytest
 
 from conftest import ASSIGNMENTS, ROOT, run
 from ipt_helpers.items import notebook_items
-from ipt_helpers.recording import calls, parse_cell
+from ipt_helpers.cellsource import calls, parse_cell
 from ipt_helpers.scoring import KEY_FIELDS
 from submissions import form_answers
 
 MARKERS = ["BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "BEGIN MARK SCHEME",
-           "Mark scheme (", "Model answer", "from ipt_helpers.scoring import score"]
+           "Mark scheme (", "Model answer", "from ipt_helpers.recording import score"]
 
 
 def instructor_lines(nb) -> set[str]:

@@ -3,8 +3,8 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ipt_helpers.recording import RECORDED
-from ipt_helpers.scoring import score, score_answers
+from ipt_helpers.recording import RECORDED, score
+from ipt_helpers.scoring import score_answers
 
 RUBRIC = {
     "focus": {"points": 2, "accept": {"grief": 1, "role_transition": 0.5},

@@ -1,0 +1,102 @@
+"""A form cell's source as Python: the one walker over ``form(...)`` and ``score(...)`` calls.
+
+Everything that reads or rewrites cells uses this module: the kernel (recording a student's
+answer into its own cell's ``answer=`` literal), release (``items``: definitions, the student
+version), the check, the report and the tests. Reading a student's file uses literals only
+(``read_answers``, ``notebook_answers``); nothing here runs the code it reads.
+"""
+
+from __future__ import annotations
+
+import ast
+import pprint
+from typing import Any
+
+
+def to_literal(answer: dict) -> str:
+    """A readable Python literal that ``ast.literal_eval`` turns back into ``answer``."""
+    return pprint.pformat(answer, width=88, sort_dicts=False)
+
+
+def calls(tree: ast.AST, name: str):
+    """Every call of ``name(...)`` or ``x.name(...)`` in ``tree`` whose first argument is a
+    string constant (a form id): the one walker over form and score calls."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            called = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if (called == name and node.args and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)):
+                yield node
+
+
+def parse_cell(source: str) -> ast.AST:
+    """A code cell's syntax tree; IPython magic lines (``%``, ``!``) are read as comments."""
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        lines = ["#" + ln if ln.lstrip().startswith(("%", "!")) else ln
+                 for ln in source.splitlines()]
+        return ast.parse("\n".join(lines))
+
+
+def _form_calls(tree: ast.AST):
+    return calls(tree, "form")
+
+
+def _offset(lines: list[bytes], lineno: int, col: int) -> int:
+    """Character offset in the source of an ast (line, utf-8 byte column) position."""
+    before = b"".join(lines[: lineno - 1])
+    return len(before.decode("utf-8")) + len(lines[lineno - 1][:col].decode("utf-8"))
+
+
+def rewrite_answer(source: str, form_id: str, answer: dict | None) -> str:
+    """Return ``source`` with the ``answer=`` of the form call ``form_id`` set to ``answer``.
+
+    Raises ValueError when the source is not plain Python or has no such form call.
+    """
+    tree = ast.parse(source)
+    lines = source.encode("utf-8").splitlines(keepends=True)
+    literal = "None" if answer is None else to_literal(answer)
+    for call in _form_calls(tree):
+        if call.args[0].value != form_id:
+            continue
+        for kw in call.keywords:
+            if kw.arg == "answer":
+                start = _offset(lines, kw.value.lineno, kw.value.col_offset)
+                end = _offset(lines, kw.value.end_lineno, kw.value.end_col_offset)
+                return source[:start] + literal + source[end:]
+        end = _offset(lines, call.end_lineno, call.end_col_offset) - 1  # before ")"
+        head = source[:end].rstrip()
+        sep = " " if head.endswith(",") else ", "
+        return head + sep + "answer=" + literal + source[end:]
+    raise ValueError(f"no form({form_id!r}, ...) call in this cell")
+
+
+def read_answers(source: str) -> dict[str, Any]:
+    """Every form id in ``source`` with the literal value of its ``answer=`` (None if absent
+    or not a literal)."""
+    found = {}
+    for call in _form_calls(ast.parse(source)):
+        value = None
+        for kw in call.keywords:
+            if kw.arg == "answer":
+                try:
+                    value = ast.literal_eval(kw.value)
+                except ValueError:
+                    value = None
+        found[call.args[0].value] = value
+    return found
+
+
+def notebook_answers(nb) -> dict[str, Any]:
+    """{form id: recorded answer} for every form cell of a notebook (literals only: safe on
+    a student's file)."""
+    found = {}
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            src = cell.get("source", "")
+            try:
+                found.update(read_answers("".join(src) if isinstance(src, list) else src))
+            except SyntaxError:
+                continue
+    return found
