@@ -19,8 +19,10 @@ c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 # Student versions: first derive, from each form's definition, the hidden test (saved to the
 # gradebook, stripped from the release) and the key-free form cell (ipt_helpers.items).
 # The first cell is written from the notebook's assignment metadata (ipt_helpers.assignment).
+# Each form cell is then titled with its case heading, given its own import and collapsed.
 c.GenerateAssignment.preprocessors = [
     "ipt_helpers.student_version.DeriveItems",
+    "ipt_helpers.student_version.StudentForms",
     "ipt_helpers.student_version.DeriveIntro"] + default_steps(GenerateAssignment)
 
 # Grading: a notebook that loops or floods output costs its own items, not the run.

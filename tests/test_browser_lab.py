@@ -26,14 +26,14 @@ from ipt_helpers import Multi, Order, Single, Sort, Text
 from ipt_helpers.items import notebook_items
 from ipt_helpers.recording import _heading, css_name, notebook_answers
 from ipt_helpers.scoring import applies
-from ipt_helpers.student_forms import FORM_HEADER, StudentForms
+from ipt_helpers.student_version import FORM_HEADER, StudentForms
 from submissions import key_answers, partial_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ASSIGNMENTS = ["ps1-problem-areas", "ps4-phases"]
 WRITTEN = "My answer, typed by keyboard: the onset followed a loss."
-STEP = "ipt_helpers.student_forms.StudentForms"
+STEP = "ipt_helpers.student_version.StudentForms"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 NB = "window.jupyterapp.shell.currentWidget"
 #: the notebook's single-key shortcuts (cell type, cut/copy/paste, delete, insert, merge,
@@ -45,14 +45,11 @@ KEYS = ["r", "m", "y", "x", "c", "v", "d", "d", "a", "b", "Shift+M", "z", "Arrow
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    """A copy of the course whose release runs ``StudentForms`` (added to the copy's config
-    when the course's own nbgrader_config.py does not list it yet)."""
+    """A copy of the course with its student versions (the course's release runs
+    ``StudentForms``)."""
     course = tmp_path_factory.mktemp("course")
     config = (ROOT / "exercises" / "nbgrader_config.py").read_text()
-    if STEP not in config:
-        config += ("\n_steps = list(c.GenerateAssignment.preprocessors)\n"
-                   "_steps.insert(_steps.index('ipt_helpers.student_version.DeriveItems') + 1, "
-                   f"{STEP!r})\nc.GenerateAssignment.preprocessors = _steps\n")
+    assert STEP in config, "the course's release titles, imports and collapses form cells"
     (course / "nbgrader_config.py").write_text(config)
     shutil.copytree(ROOT / "exercises" / "source", course / "source")
     for assignment in ASSIGNMENTS:

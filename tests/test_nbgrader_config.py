@@ -22,6 +22,7 @@ def test_student_versions_derive_items_once_before_the_gradebook_saves_cells():
     assert names.count("ipt_helpers.student_version.DeriveItems") == 1
     assert names.index("ipt_helpers.student_version.DeriveItems") < names.index("SaveCells")
     assert names.count("ipt_helpers.student_version.DeriveIntro") == 1
+    assert names.count("ipt_helpers.student_version.StudentForms") == 1
     assert names.index("ipt_helpers.student_version.DeriveIntro") < names.index("SaveCells")
     assert "ClearHiddenTests" in names and "ClearSolutions" in names
 

@@ -23,10 +23,12 @@ FIXTURES = COURSE.parent / "tests" / "fixtures" / "items"
 
 
 def comparable(nb) -> dict:
-    """A notebook as the golden files hold it: cells' type, source and nbgrader metadata."""
+    """A notebook as the golden files hold it: cells' type, source, nbgrader metadata and
+    whether the code is collapsed."""
     return {"cells": [{"cell_type": c.cell_type, "source": c.source,
                        "nbgrader": {k: v for k, v in c.metadata.get("nbgrader", {}).items()
-                                    if k != "checksum"}}
+                                    if k != "checksum"},
+                       "collapsed": c.metadata.get("jupyter", {}).get("source_hidden", False)}
                       for c in nb.cells]}
 
 
