@@ -137,7 +137,7 @@ def test_feedback_a_student_can_read(course):
     pages = {s: next((course / "feedback" / s / A).glob("*.html")) for s in ("writer", "blank")}
     page = pages["writer"].read_text()
     assert "awaiting marking" in page and "Score: 0" not in page
-    assert "BEGIN HIDDEN TESTS" not in page and "from ipt_helpers.scoring" not in page, \
+    assert "BEGIN HIDDEN TESTS" not in page and 'score("case-' not in page, \
         "no rubric source (the hidden test's Python, with every key)"
     assert "'points':" not in page and "'feedback':" not in page
     assert "Your answer:" in page, "the answer in words"
