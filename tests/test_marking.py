@@ -106,3 +106,53 @@ def test_mark_a_class_by_keyboard_with_a_rubric_comment(course):
     for student in STUDENTS:
         assert rows[student]["status"] == "scored"
         assert float(rows[student]["score"]) == pytest.approx(auto[student] + got[student])
+
+
+def test_second_marking_is_blind_and_kept_apart(course):
+    """--second-marker: a sample of the answers without their first marks; its marks go to
+    marking/ (the report compares them), never over the gradebook's."""
+    import json
+
+    nb_name = make_submissions(course, A, ["perfect"])
+    perfect = nbformat.read(course / "submitted" / "perfect" / A / f"{nb_name}.ipynb", 4)
+    for i, student in enumerate(STUDENTS):
+        target = course / "submitted" / student / A / f"{nb_name}.ipynb"
+        target.parent.mkdir(parents=True)
+        nbformat.write(with_written_answer(perfect, f"Answer {i}"), target)
+    run(["ipt-course", "grade", A, "--workers", "1",
+         *[a for s in STUDENTS for a in ("--student", s)]], cwd=course, timeout=900)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for s in STUDENTS:
+            gb.find_grade("justify", "problem-areas", A, s).manual_score = 3
+        gb.db.commit()
+    port = free_port()
+    server = subprocess.Popen(["ipt-course", "mark", A, "--port", str(port), "--second-marker",
+                               "--sample", "50"], cwd=course, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        url = server.stdout.readline().split("open ", 1)[1].split()[0]
+        token = url.split("token=")[1]
+        api = f"http://127.0.0.1:{port}/ipt-marking/api/"
+        headers = {"Authorization": f"token {token}", "Content-Type": "application/json"}
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                req = urllib.request.Request(f"{api}state/{A}/problem-areas/justify", headers=headers)
+                state = json.load(urllib.request.urlopen(req, timeout=5))
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "never came up"
+                time.sleep(0.5)
+        assert state["second"] and len(state["answers"]) == 3, "a 50 % sample of 6"
+        assert all(a["points"] is None for a in state["answers"]), "first marks are hidden"
+        body = {"assignment": A, "notebook": "problem-areas", "grade_id": "justify",
+                "token": state["answers"][0]["token"], "points": 1, "expected": None}
+        req = urllib.request.Request(f"{api}mark", data=json.dumps(body).encode(), headers=headers)
+        after = json.load(urllib.request.urlopen(req, timeout=30))
+        assert after["answers"][0]["points"] == 1
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert set(marks(course).values()) == {3.0}, "the gradebook's marks are unchanged"
+    second = json.loads((course / "marking" / A / "justify.second.json").read_text())
+    assert list(second.values()) == [1.0]
