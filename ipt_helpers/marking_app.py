@@ -5,7 +5,8 @@ JupyterHub included) that ``ipt-course mark ASSIGNMENT`` also starts on its own.
     /ipt-marking/ASSIGNMENT/NOTEBOOK/ID    one question: every answer in turn, the mark scheme
     /ipt-marking/api/...                   JSON: mark, rubric comments (token-authenticated)
 
-One question at a time, anonymous (a token per answer, shuffled per marker), progress,
+One question at a time, anonymous (a token per answer, in an order shuffled by the server's
+secret), progress,
 keyboard shortcuts (j/k or arrows: next/previous; digits: points; ".": add a half), students'
 text always inserted as text. Marks are nbgrader's manual scores and comments
 (``ipt_helpers.marking``), refused on conflict. Rubric comments are written once per question
