@@ -316,7 +316,6 @@ def _mark(course: Course, args) -> int:
     """Start the marking page (ipt_helpers.marking_app) on 127.0.0.1 with a token."""
     import secrets
     import socket
-    import subprocess
 
     from .marking import written_questions
 
@@ -344,10 +343,9 @@ def _mark(course: Course, args) -> int:
     if args.second_marker:
         print(f"second marking: a blind {args.sample:g} % sample; first marks are hidden and "
               "not changed (ipt-course report shows the agreement)", flush=True)
-    try:
-        return subprocess.call(cmd, env=env, cwd=course.root)
-    except KeyboardInterrupt:
-        return 0
+    os.chdir(course.root)
+    sys.stdout.flush()
+    os.execve(sys.executable, cmd, env)  # this process becomes the server: stopping it stops it
 
 
 def grade_defaults(course_dir: str) -> dict:
