@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from playwright.sync_api import expect
 from nbgrader.api import Gradebook
 
 from conftest import ROOT, run
@@ -199,6 +200,9 @@ def answer_by_keyboard(page, form_id, questions, answer, arrows=True):
         elif isinstance(q, Single):
             if value is not None:
                 radio = block.get_by_role("radio", name=q.label_of(value), exact=True)
+                # a conditional question is enabled by the kernel once the answer it depends
+                # on arrives: wait for that before pressing a key in it
+                expect(radio).to_be_enabled(timeout=15_000)
                 radio.focus()
                 page.keyboard.press("Space")
                 assert radio.is_checked()
