@@ -314,6 +314,7 @@ def _report(course: Course, args) -> int:
 
 def _mark(course: Course, args) -> int:
     """Start the marking page (ipt_helpers.marking_app) on 127.0.0.1 with a token."""
+    import getpass
     import secrets
     import socket
 
@@ -339,6 +340,7 @@ def _mark(course: Course, args) -> int:
     print(f"marking {args.assignment}: open http://127.0.0.1:{port}/ipt-marking/{args.assignment}/"
           f"{q.notebook}/{q.grade_id}?token={token}  (Ctrl+C stops it)", flush=True)
     env = {**os.environ, "IPT_MARKING_COURSE": str(course.root),
+           "IPT_MARKING_MARKER": args.marker or getpass.getuser(),
            "IPT_MARKING_SECOND": str(args.sample / 100) if args.second_marker else ""}
     if args.second_marker:
         print(f"second marking: a blind {args.sample:g} % sample; first marks are hidden and "
@@ -465,6 +467,9 @@ def parser(course_dir: str = ".") -> argparse.ArgumentParser:
     m = sub.add_parser("mark", help="mark written answers by question in the browser")
     m.add_argument("assignment")
     m.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    m.add_argument("--marker", default="",
+                   help="who marks (default: your login name): each marker meets the answers "
+                        "in an order of their own, the same every time")
     m.add_argument("--second-marker", action="store_true",
                    help="mark a blind sample a second time (kept apart; see report)")
     m.add_argument("--sample", type=float, default=20.0,

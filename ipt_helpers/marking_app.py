@@ -3,39 +3,38 @@ JupyterHub included) that ``ipt-course mark ASSIGNMENT`` also starts on its own.
 
     /ipt-marking/                          the assignments and their written questions
     /ipt-marking/ASSIGNMENT/NOTEBOOK/ID    one question: every answer in turn, the mark scheme
-    /ipt-marking/api/...                   JSON: mark, rubric comments (token-authenticated)
+    /ipt-marking/api/...                   JSON: mark, rubric comments (authenticated, XSRF)
 
-One question at a time, anonymous (a token per answer, in an order shuffled by the server's
-secret), progress,
-keyboard shortcuts (j/k or arrows: next/previous; digits: points; ".": add a half), students'
-text always inserted as text. Marks are nbgrader's manual scores and comments
-(``ipt_helpers.marking``), refused on conflict. Rubric comments are written once per question
-(``marking/ASSIGNMENT/ID.json`` in the course folder) and applied with one click: an answer
-with rubric comments scores the sum of their points, so changing a comment's points
-re-scores every answer it is on.
+One question at a time, anonymous (a token per answer, in an order shuffled for each marker),
+progress, keyboard shortcuts (j/k or arrows: next/previous; digits: points; ".": add a half),
+students' text always inserted as text. Everything is stored in the gradebook database
+(``ipt_helpers.marking_store``): marks as nbgrader's manual scores and comments, rubric
+comments and second marks beside them, so two markers, on one server or on two, share the
+rubric and never overwrite each other's work (a conflicting write is refused with the
+current state, which the page then shows).
 
-Enable in a Jupyter Server: ``jupyter server --ServerApp.jpserver_extensions=
-'{"ipt_helpers.marking_app": true}'``; the course folder is ``c.IPTMarking.course``
-(default: the server's root folder).
+Enable in a Jupyter Server (JupyterHub's single-user servers too):
+``--ServerApp.jpserver_extensions=ipt_helpers.marking_app=True`` on the command line, or
+``c.ServerApp.jpserver_extensions = {"ipt_helpers.marking_app": True}`` in its config. Under
+JupyterHub, pass ``IPT_MARKING_*`` variables through ``c.Spawner.environment`` (a spawned
+server inherits almost none). The course folder is ``c.IPTMarking.course``
+(default: the server's root folder); the marker is the logged-in user (JupyterHub's user
+name), or ``c.IPTMarking.marker``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
-import threading
 from pathlib import Path
 
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
+from . import marking_store as store
 from .course import Course, CourseError
-from .marking import (MarkConflict, answers_for, check_points, load_second_marks,
-                      save_second_mark, second_sample, set_mark, written_questions)
-
-_LOCK = threading.Lock()  # rubric files: one writer at a time in this server
+from .marking import answers_for, second_sample, written_questions
 
 
 def _course(handler) -> Course:
@@ -44,28 +43,9 @@ def _course(handler) -> Course:
 
 
 def _marker(handler) -> str:
-    """The secret of the answers' tokens and order: this server's (a token-authenticated
-    request may come with a new anonymous user name each time, so not the user's)."""
-    return handler.settings["ipt_marking_secret"]
-
-
-def _rubric_path(course: Course, assignment: str, grade_id: str) -> Path:
-    return course.root / "marking" / assignment / f"{grade_id}.json"
-
-
-def load_rubric(course: Course, assignment: str, grade_id: str) -> dict:
-    path = _rubric_path(course, assignment, grade_id)
-    if path.is_file():
-        return json.loads(path.read_text())
-    return {"comments": [], "applied": {}}
-
-
-def save_rubric(course: Course, assignment: str, grade_id: str, rubric: dict) -> None:
-    path = _rubric_path(course, assignment, grade_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(rubric, indent=1))
-    os.replace(tmp, path)
+    """Who is marking: the configured name, else the logged-in user's."""
+    user = handler.current_user
+    return handler.settings.get("ipt_marking_marker") or getattr(user, "username", "") or ""
 
 
 def _question(course, assignment, notebook, grade_id):
@@ -81,32 +61,63 @@ def _second(handler) -> float:
 
 
 def _answers(handler, gb, course, assignment, q):
-    answers = answers_for(gb, course, assignment, q, _marker(handler))
+    answers = answers_for(gb, course, assignment, q, store.course_secret(gb), _marker(handler))
     if _second(handler):  # blind: a sample, without the first marks or comments
-        marks = load_second_marks(course, assignment, q.grade_id)
+        marks = store.second_marks(gb, assignment, q.grade_id)
         answers = second_sample(answers, _second(handler))
         for a in answers:
             a.points, a.comment = marks.get(a.grade_row), ""
     return answers
 
 
-def _state(handler, assignment, notebook, grade_id) -> dict:
+def _state(handler, gb, course, q, assignment) -> dict:
+    answers = _answers(handler, gb, course, assignment, q)
+    second = bool(_second(handler))
+    rubric = [] if second else store.rubric(gb, assignment, q.notebook, q.grade_id)
+    on = {} if second else store.applied(gb, [a.grade_row for a in answers])
+    return {"assignment": assignment, "notebook": q.notebook, "grade_id": q.grade_id,
+            "points": q.points, "prompt": q.prompt, "scheme": q.scheme, "rubric": rubric,
+            "second": second,
+            "answers": [{"token": a.token, "text": a.text, "points": a.points,
+                         "comment": a.comment, "rubric": on.get(a.grade_row, [])}
+                        for a in answers]}
+
+
+def _load(handler, assignment, notebook, grade_id) -> dict:
     from nbgrader.api import Gradebook
 
     course = _course(handler)
     q = _question(course, assignment, notebook, grade_id)
     with Gradebook(course.db_url) as gb:
-        answers = _answers(handler, gb, course, assignment, q)
-    rubric = load_rubric(course, assignment, grade_id)
-    if _second(handler):
-        rubric = {"comments": [], "applied": {}}
-    return {"assignment": assignment, "notebook": notebook, "grade_id": grade_id,
-            "points": q.points, "prompt": q.prompt, "scheme": q.scheme,
-            "rubric": rubric["comments"], "second": bool(_second(handler)),
-            "answers": [{"token": a.token, "text": a.text, "points": a.points,
-                         "comment": a.comment, "rubric": rubric["applied"].get(a.token, [])}
-                        for a in answers]}
+        return _state(handler, gb, course, q, assignment)
 
+
+class _Api(JupyterHandler):
+    """A JSON POST on one question: ``change(gb, course, q, assignment, body)`` writes; the answer is the
+    question's new state, or the refusal (409 conflict, 400 bad input) with the current one."""
+
+    @web.authenticated
+    def post(self):
+        from nbgrader.api import Gradebook
+
+        try:
+            body = json.loads(self.request.body or b"{}")
+            a, nb, gid = body["assignment"], body["notebook"], body["grade_id"]
+        except (ValueError, KeyError, TypeError):
+            raise web.HTTPError(400, "not a marking request") from None
+        course = _course(self)
+        q = _question(course, a, nb, gid)
+        with Gradebook(course.db_url) as gb:
+            try:
+                self.change(gb, course, q, a, body)
+            except CourseError as err:
+                self.set_status(409 if isinstance(err, store.MarkConflict) else 400)
+                self.finish({"error": str(err), "state": _state(self, gb, course, q, a)})
+                return
+            self.finish(_state(self, gb, course, q, a))
+
+    def change(self, gb, course, q, assignment, body):
+        raise NotImplementedError
 
 class IndexHandler(JupyterHandler):
     @web.authenticated
@@ -127,7 +138,7 @@ class IndexHandler(JupyterHandler):
 class QuestionHandler(JupyterHandler):
     @web.authenticated
     def get(self, assignment, notebook, grade_id):
-        state = _state(self, assignment, notebook, grade_id)
+        state = _load(self, assignment, notebook, grade_id)
         data = json.dumps(state).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         page = (Path(__file__).parent / "templates" / "marking.html").read_text()
         self.finish(page.replace("__STATE__", data).replace("__XSRF__", self.xsrf_token.decode()))
@@ -136,89 +147,43 @@ class QuestionHandler(JupyterHandler):
 class StateHandler(JupyterHandler):
     @web.authenticated
     def get(self, assignment, notebook, grade_id):
-        self.finish(_state(self, assignment, notebook, grade_id))
+        self.finish(_load(self, assignment, notebook, grade_id))
 
 
-class MarkHandler(JupyterHandler):
-    """{assignment, notebook, grade_id, token, points, comment, expected, rubric?}"""
+class MarkHandler(_Api):
+    """{assignment, notebook, grade_id, token, points, comment, expected, rubric?}: points by
+    hand, or exactly the rubric comments ``rubric`` on the answer (it scores their sum)."""
 
-    @web.authenticated
-    def post(self):
-        from nbgrader.api import Gradebook
-
-        body = json.loads(self.request.body or b"{}")
-        course = _course(self)
-        a, nb, gid = body["assignment"], body["notebook"], body["grade_id"]
-        q = _question(course, a, nb, gid)
-        try:
-            with Gradebook(course.db_url) as gb:
-                answers = {x.token: x for x in _answers(self, gb, course, a, q)}
-                if body["token"] not in answers:
-                    raise web.HTTPError(404, "no such answer")
-                points = body.get("points")
-                if _second(self):  # second marks are kept apart from the gradebook's
-                    value = None if points is None else check_points(points, q.points)
-                    save_second_mark(course, a, gid, answers[body["token"]].grade_row, value)
-                    self.finish(_state(self, a, nb, gid))
-                    return
-                if "rubric" in body:  # the rubric comments on this answer: their points add up
-                    with _LOCK:
-                        rubric = load_rubric(course, a, gid)
-                        known = {c["id"]: c for c in rubric["comments"]}
-                        applied = [i for i in body["rubric"] if i in known]
-                        rubric["applied"][body["token"]] = applied
-                        save_rubric(course, a, gid, rubric)
-                    if applied:
-                        points = min(max(sum(known[i]["points"] for i in applied), 0), q.points)
-                set_mark(gb, answers[body["token"]], points, body.get("comment"),
-                         expected=body.get("expected"), max_points=q.points)
-        except MarkConflict as err:
-            self.set_status(409)
-            self.finish({"error": str(err)})
+    def change(self, gb, course, q, assignment, body):
+        answers = {x.token: x for x in _answers(self, gb, course, assignment, q)}
+        answer = answers.get(body.get("token"))
+        if answer is None:
+            raise web.HTTPError(404, "no such answer")
+        if _second(self):  # second marks are kept apart from the gradebook's
+            store.set_second_mark(gb, assignment, q.grade_id, answer.grade_row,
+                                  body.get("points"), expected=body.get("expected"),
+                                  max_points=q.points, marker=_marker(self))
             return
-        except CourseError as err:
-            self.set_status(400)
-            self.finish({"error": str(err)})
-            return
-        self.finish(_state(self, a, nb, gid))
+        rubric = body.get("rubric")
+        store.set_mark(gb, answer, body.get("points"), body.get("comment"),
+                       expected=body.get("expected"), max_points=q.points,
+                       rubric_ids=None if rubric is None else [str(i) for i in rubric],
+                       question=(assignment, q.notebook, q.grade_id))
 
 
-class RubricHandler(JupyterHandler):
-    """Add a rubric comment {assignment, notebook, grade_id, text, points}, or change one
-    {..., id, points}: every answer it is on is re-scored."""
+class RubricHandler(_Api):
+    """Add a rubric comment {assignment, notebook, grade_id, text, points}, or change one's
+    points {..., id, points, expected}: every answer it is on is re-scored."""
 
-    @web.authenticated
-    def post(self):
-        from nbgrader.api import Gradebook
-
-        body = json.loads(self.request.body or b"{}")
-        course = _course(self)
-        a, nb, gid = body["assignment"], body["notebook"], body["grade_id"]
-        q = _question(course, a, nb, gid)
-        try:
-            points = check_points(abs(float(body["points"])), q.points) * (1 if float(body["points"]) >= 0 else -1)
-        except CourseError as err:
-            self.set_status(400)
-            self.finish({"error": str(err)})
-            return
-        with _LOCK:
-            rubric = load_rubric(course, a, gid)
-            if body.get("id"):
-                for c in rubric["comments"]:
-                    if c["id"] == body["id"]:
-                        c["points"] = points
-            else:
-                rubric["comments"].append({"id": secrets.token_hex(4), "text": str(body["text"]),
-                                           "points": points})
-            save_rubric(course, a, gid, rubric)
-        known = {c["id"]: c for c in rubric["comments"]}
-        with Gradebook(course.db_url) as gb:  # re-score every answer a changed comment is on
-            for answer in answers_for(gb, course, a, q, _marker(self)):
-                applied = rubric["applied"].get(answer.token, [])
-                if body.get("id") in applied:
-                    total = min(max(sum(known[i]["points"] for i in applied if i in known), 0), q.points)
-                    set_mark(gb, answer, total, None, expected=answer.points, max_points=q.points)
-        self.finish(_state(self, a, nb, gid))
+    def change(self, gb, course, q, assignment, body):
+        if _second(self):
+            raise CourseError("second marking is blind: it has no rubric comments")
+        if body.get("id"):
+            store.change_comment_points(gb, str(body["id"]), body.get("points"),
+                                        expected=body.get("expected"), max_points=q.points)
+        else:
+            store.add_comment(gb, assignment, q.notebook, q.grade_id,
+                              body.get("text", ""), body.get("points"), q.points)
 
 
 def _jupyter_server_extension_points():
@@ -230,7 +195,7 @@ def _load_jupyter_server_extension(serverapp):
     base = web_app.settings["base_url"]
     config = serverapp.config.get("IPTMarking", {})
     web_app.settings["ipt_marking_course"] = config.get("course") or os.environ.get("IPT_MARKING_COURSE", "")
-    web_app.settings["ipt_marking_secret"] = config.get("secret") or "ipt"
+    web_app.settings["ipt_marking_marker"] = config.get("marker") or os.environ.get("IPT_MARKING_MARKER", "")
     web_app.settings["ipt_marking_second"] = os.environ.get("IPT_MARKING_SECOND", "")
     name = r"([A-Za-z0-9._@-]+)"
     route = lambda *p: url_path_join(base, "ipt-marking", *p)  # noqa: E731

@@ -29,31 +29,42 @@ def marks(course):
         return {s: gb.find_grade("justify", "problem-areas", A, s).manual_score for s in STUDENTS}
 
 
-def test_mark_a_class_by_keyboard_with_a_rubric_comment(course):
+def graded_class(course, answer):
+    """The class of 6, each with the written answer ``answer`` (``{i}``: their number), graded."""
     nb_name = make_submissions(course, A, ["perfect"])
     perfect = nbformat.read(course / "submitted" / "perfect" / A / f"{nb_name}.ipynb", 4)
     for i, student in enumerate(STUDENTS):
         target = course / "submitted" / student / A / f"{nb_name}.ipynb"
         target.parent.mkdir(parents=True)
-        nbformat.write(with_written_answer(perfect, f"Answer {i}: <img src=x onerror=alert(1)>"),
-                       target)
+        nbformat.write(with_written_answer(perfect, answer.format(i=i)), target)
     run(["ipt-course", "grade", A, "--workers", "1",
          *[a for s in STUDENTS for a in ("--student", s)]], cwd=course, timeout=900)
+
+
+def start_marking(course, *options):
+    """``ipt-course mark`` on a free port: the server, and the URL it prints once it answers."""
     port = free_port()
-    server = subprocess.Popen(["ipt-course", "mark", A, "--port", str(port)], cwd=course,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen(["ipt-course", "mark", A, "--port", str(port), *options],
+                              cwd=course, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True)
+    url = server.stdout.readline().split("open ", 1)[1].split()[0]
+    assert url.startswith(f"http://127.0.0.1:{port}/ipt-marking/{A}/problem-areas/justify?token=")
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5)
+            return server, url
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.terminate()
+                raise AssertionError("the marking page never came up") from None
+            time.sleep(0.5)
+
+
+def test_mark_a_class_by_keyboard_with_a_rubric_comment(course):
+    graded_class(course, "Answer {i}: <img src=x onerror=alert(1)>")
+    server, url = start_marking(course)
     try:
-        line = server.stdout.readline()
-        url = line.split("open ", 1)[1].split()[0]
-        assert url.startswith(f"http://127.0.0.1:{port}/ipt-marking/{A}/problem-areas/justify?token=")
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=5)
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "the page never came up"
-                time.sleep(0.5)
         with chromium() as browser:
             page = browser.new_page()
             alerts = []
@@ -76,7 +87,11 @@ def test_mark_a_class_by_keyboard_with_a_rubric_comment(course):
             for _ in range(6):
                 page.keyboard.press("k")
             for n in range(3):  # the rubric comment on the first three answers
-                page.click("button[data-rubric]")
+                if n == 0:
+                    page.click("button[data-rubric]")
+                else:  # by keyboard: focus the comment's button, Enter
+                    page.focus("button[data-rubric]")
+                    page.keyboard.press("Enter")
                 page.wait_for_selector("button[data-rubric][aria-pressed=true]")
                 page.locator("#answer").focus()
                 page.keyboard.press("j")
@@ -87,9 +102,20 @@ def test_mark_a_class_by_keyboard_with_a_rubric_comment(course):
             while sorted(marks(course).values()) != [1, 1, 1, 3, 3, 3]:
                 assert time.monotonic() < deadline, marks(course)
                 time.sleep(0.3)
+            page.wait_for_function(  # the page shows the new points too
+                "document.querySelector('button[data-rubric]').textContent.endsWith('(1)')")
+            page.locator("#answer").focus()
+            page.keyboard.press("k")  # back to the third answer, which has the comment
+            page.keyboard.press("4")  # points by hand on an answer with the comment: taken off
+            page.wait_for_function("document.getElementById('status').textContent.includes('taken off')")
+            assert sorted(marks(course).values()) == [1, 1, 3, 3, 3, 4]
             assert alerts == []
             from bookcheck import axe_violations, describe
-            assert [describe(v) for v in axe_violations(page)] == [], "axe: serious or critical"
+            for width, height in ((1280, 900), (375, 740)):  # desktop and phone
+                page.set_viewport_size({"width": width, "height": height})
+                assert [describe(v) for v in axe_violations(page)] == [], f"axe at {width} px"
+                assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), \
+                    f"the page is wider than {width} px"
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -98,6 +124,7 @@ def test_mark_a_class_by_keyboard_with_a_rubric_comment(course):
     for student in STUDENTS:
         page = next((course / "feedback" / student / A).glob("*.html")).read_text()
         assert f"{got[student]:g} of 4 points" in page and "awaiting marking" not in page
+        assert ("Names the trigger" in page) == (got[student] == 1), "the rubric comment's text"
     run(["ipt-course", "export"], cwd=course)
     with open(course / "grades.csv", newline="") as fh:
         rows = {r["student_id"]: r for r in csv.DictReader(fh)}
@@ -109,50 +136,45 @@ def test_mark_a_class_by_keyboard_with_a_rubric_comment(course):
 
 
 def test_second_marking_is_blind_and_kept_apart(course):
-    """--second-marker: a sample of the answers without their first marks; its marks go to
-    marking/ (the report compares them), never over the gradebook's."""
-    import json
+    """--second-marker in the browser, by keyboard: a sample of the answers without their
+    first marks or comments; its marks are kept apart (never over the gradebook's) and the
+    report compares them and lists the answers more than a point apart."""
+    from ipt_helpers.marking_store import second_marks
 
-    nb_name = make_submissions(course, A, ["perfect"])
-    perfect = nbformat.read(course / "submitted" / "perfect" / A / f"{nb_name}.ipynb", 4)
-    for i, student in enumerate(STUDENTS):
-        target = course / "submitted" / student / A / f"{nb_name}.ipynb"
-        target.parent.mkdir(parents=True)
-        nbformat.write(with_written_answer(perfect, f"Answer {i}"), target)
-    run(["ipt-course", "grade", A, "--workers", "1",
-         *[a for s in STUDENTS for a in ("--student", s)]], cwd=course, timeout=900)
+    graded_class(course, "Answer {i}")
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for s in STUDENTS:
             gb.find_grade("justify", "problem-areas", A, s).manual_score = 3
+            gb.find_comment("justify", "problem-areas", A, s).manual_comment = "FIRST-MARKER-NOTE"
         gb.db.commit()
-    port = free_port()
-    server = subprocess.Popen(["ipt-course", "mark", A, "--port", str(port), "--second-marker",
-                               "--sample", "50"], cwd=course, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
+    server, url = start_marking(course, "--second-marker", "--sample", "50")
     try:
-        url = server.stdout.readline().split("open ", 1)[1].split()[0]
-        token = url.split("token=")[1]
-        api = f"http://127.0.0.1:{port}/ipt-marking/api/"
-        headers = {"Authorization": f"token {token}", "Content-Type": "application/json"}
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                req = urllib.request.Request(f"{api}state/{A}/problem-areas/justify", headers=headers)
-                state = json.load(urllib.request.urlopen(req, timeout=5))
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "never came up"
-                time.sleep(0.5)
-        assert state["second"] and len(state["answers"]) == 3, "a 50 % sample of 6"
-        assert all(a["points"] is None for a in state["answers"]), "first marks are hidden"
-        body = {"assignment": A, "notebook": "problem-areas", "grade_id": "justify",
-                "token": state["answers"][0]["token"], "points": 1, "expected": None}
-        req = urllib.request.Request(f"{api}mark", data=json.dumps(body).encode(), headers=headers)
-        after = json.load(urllib.request.urlopen(req, timeout=30))
-        assert after["answers"][0]["points"] == 1
+        with chromium() as browser:
+            page = browser.new_page(viewport={"width": 375, "height": 740})
+            page.goto(url)
+            assert page.text_content("h1").startswith("Second marking ")
+            assert page.text_content("#progress") == "0 of 3 marked", "a 50 % sample of 6"
+            assert "FIRST-MARKER-NOTE" not in page.content(), "first comments are hidden"
+            assert not page.is_visible("#rtext"), "no rubric comments in blind marking"
+            assert not page.locator("#points button[aria-pressed=true]").count(), "nor first marks"
+            page.locator("#answer").focus()
+            pressed = "document.querySelector('#points button[aria-pressed=true]')?.textContent"
+            for n, keys in enumerate(([("1", "1")], [("2", "2")], [("2", "2"), (".", "2.5")]), 1):
+                for key, points in keys:  # each key's mark is shown before the next key
+                    page.keyboard.press(key)
+                    page.wait_for_function(f"{pressed} === '{points}'")
+                page.wait_for_function(f"document.getElementById('progress').textContent === '{n} of 3 marked'")
+                page.keyboard.press("ArrowRight")
+            from bookcheck import axe_violations, describe
+            assert [describe(v) for v in axe_violations(page)] == [], "axe at 375 px"
     finally:
         server.terminate()
         server.wait(timeout=30)
     assert set(marks(course).values()) == {3.0}, "the gradebook's marks are unchanged"
-    second = json.loads((course / "marking" / A / "justify.second.json").read_text())
-    assert list(second.values()) == [1.0]
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        assert sorted(second_marks(gb, A, "justify").values()) == [1, 2, 2.5]
+    run(["ipt-course", "report", A], cwd=course)
+    page = (course / "reports" / A / "index.html").read_text().split('id="second-marking"')[1]
+    assert "<tr><td>justify</td><td" in page and "Marks more than one point apart" in page
+    apart = page.split("Marks more than one point apart")[1].split("</table>")[0]
+    assert apart.count("<tr><td>justify</td>") == 1, "only the answer marked 3 and then 1"

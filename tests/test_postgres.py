@@ -79,7 +79,8 @@ def test_two_markers_at_once_keep_both_marks_and_a_conflicting_write_is_refused(
     import nbformat
 
     from ipt_helpers.course import Course
-    from ipt_helpers.marking import MarkConflict, answers_for, set_mark, written_questions
+    from ipt_helpers.marking import answers_for, written_questions
+    from ipt_helpers.marking_store import MarkConflict, set_mark
     from ipt_helpers.results import SCORED, results
     from submissions import with_written_answer
 
@@ -134,3 +135,81 @@ def test_two_markers_at_once_keep_both_marks_and_a_conflicting_write_is_refused(
             assert marks[mine[2].token][0] == winner
             states = {r.student: r.state for r in results(gb, [ASSIGNMENT])}
         assert {states[s] for s in ("amy", "ben", "cal")} == {SCORED}, "export sees the marks"
+
+
+def test_two_markers_share_the_rubric_and_a_comment_changed_while_applied_scores_right(course):
+    """Rubric comments live in the gradebook database: one marker's comment is the other's;
+    changing its points at the very moment another marker applies it never leaves a stale
+    score; a change over points the marker did not see is refused."""
+    import threading
+
+    import nbformat
+
+    from ipt_helpers.course import Course
+    from ipt_helpers.marking import answers_for, written_questions
+    from ipt_helpers.marking_store import (MarkConflict, add_comment, applied,
+                                           change_comment_points, rubric, set_mark)
+    from submissions import with_written_answer
+
+    with postgres_server() as db_url:
+        with open(course / "nbgrader_config.py", "a") as fh:
+            fh.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
+        nb_name = make_submissions(course, ASSIGNMENT, ["perfect"])
+        perfect = nbformat.read(course / "submitted" / "perfect" / ASSIGNMENT / f"{nb_name}.ipynb", 4)
+        students = ("amy", "ben", "cal")
+        for student in students:
+            target = course / "submitted" / student / ASSIGNMENT / f"{nb_name}.ipynb"
+            target.parent.mkdir(parents=True)
+            nbformat.write(with_written_answer(perfect, f"{student} writes"), target)
+        run(["ipt-course", "grade", ASSIGNMENT, "--workers", "1",
+             *[a for s in students for a in ("--student", s)]], cwd=course)
+        c = Course.open(course)
+        [q] = written_questions(c, ASSIGNMENT)
+        where = (ASSIGNMENT, q.notebook, q.grade_id)
+        with Gradebook(db_url) as one, Gradebook(db_url) as two:
+            cid = add_comment(one, *where, "Names the trigger", 0.5, q.points)
+            assert rubric(two, *where) == [{"id": cid, "text": "Names the trigger", "points": 0.5}]
+            with pytest.raises(MarkConflict, match="this rubric comment's points"):
+                change_comment_points(two, cid, 3, expected=1, max_points=q.points)
+        errors = []
+        for round_ in range(6):  # points 0.5 -> 1 -> ... while the comment goes on an answer
+            with Gradebook(db_url) as gb:  # the answer starts without it (else its score moves)
+                answer = sorted(answers_for(gb, c, ASSIGNMENT, q, "s", "m"), key=lambda a: a.token)[round_ % 3]
+                set_mark(gb, answer, 2, None, expected=answer.points, max_points=q.points,
+                         rubric_ids=[], question=where)
+            start = threading.Barrier(2)
+
+            def change(now=0.5 + round_ * 0.5):
+                with Gradebook(db_url) as gb:
+                    start.wait()
+                    try:
+                        change_comment_points(gb, cid, now + 0.5, expected=now, max_points=q.points)
+                    except Exception as err:  # noqa: BLE001 (reported below)
+                        errors.append(err)
+
+            def apply(k=round_ % 3):
+                with Gradebook(db_url) as gb:
+                    answer = sorted(answers_for(gb, c, ASSIGNMENT, q, "s", "m"), key=lambda a: a.token)[k]
+                    start.wait()
+                    try:
+                        set_mark(gb, answer, answer.points, None, expected=answer.points,
+                                 max_points=q.points, rubric_ids=[cid], question=where)
+                    except Exception as err:  # noqa: BLE001
+                        errors.append(err)
+
+            threads = [threading.Thread(target=change), threading.Thread(target=apply)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            assert errors == [], errors
+            with Gradebook(db_url) as gb:
+                [points] = [r["points"] for r in rubric(gb, *where)]
+                answers = answers_for(gb, c, ASSIGNMENT, q, "s", "m")
+                on = applied(gb, [a.grade_row for a in answers])
+                scores = [a.points for a in answers if cid in on.get(a.grade_row, [])]
+            assert points == 1 + round_ * 0.5
+            assert scores and set(scores) == {points}, (round_, points, scores)
+        with Gradebook(db_url) as gb:
+            comments = {a.comment for a in answers_for(gb, c, ASSIGNMENT, q, "s", "m")}
+        assert comments == {"Names the trigger"}, "the student reads the rubric comment"

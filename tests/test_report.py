@@ -236,7 +236,8 @@ def test_the_report_shows_the_confusion_matrix_beside_published_rater_agreement(
 def test_second_marking_agreement_on_known_marks(graded, tmp_path):
     """First marks 0, 1, 2 and second marks 0, 2, 2: exact 2 of 3, all within one point;
     linear weighted kappa by hand: observed (1 + .5 + 1) / 3 = 5/6, chance 1/2, kappa 2/3."""
-    from ipt_helpers.marking import save_second_mark, second_marking
+    from ipt_helpers.marking import second_marking
+    from ipt_helpers.marking_store import set_second_mark
     course = tmp_path / "course"
     shutil.copytree(graded, course, ignore=shutil.ignore_patterns("reports"))
     c = Course.open(course)
@@ -245,8 +246,9 @@ def test_second_marking_agreement_on_known_marks(graded, tmp_path):
         for student, points in first.items():
             grade = gb.find_grade("justify", "problem-areas", A, student)
             grade.manual_score = points
-            save_second_mark(c, A, "justify", grade.id, second[student])
-        gb.db.commit()
+            gb.db.commit()
+            set_second_mark(gb, A, "justify", grade.id, second[student], expected=None,
+                            max_points=4)
         [entry] = second_marking(gb, c, A)
     agreement = entry["agreement"]
     assert agreement.n == 3 and agreement.exact == pytest.approx(2 / 3)
