@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import pprint
+import re
 from typing import Any
 
 
@@ -100,3 +101,13 @@ def notebook_answers(nb) -> dict[str, Any]:
             except SyntaxError:
                 continue
     return found
+
+
+def heading_of(text: str) -> str | None:
+    """The first Markdown heading of a cell's text, without its emphasis marks (a case's
+    name: what a form is titled with and what its hand-in check lists)."""
+    for line in text.splitlines():
+        m = re.match(r"\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if m:
+            return re.sub(r"[*_`]", "", m.group(1)).strip()
+    return None

@@ -36,7 +36,7 @@ from typing import Any
 import ipywidgets as w
 from IPython import get_ipython
 
-from .cellsource import (_offset, calls, notebook_answers, parse_cell, read_answers,  # noqa: F401
+from .cellsource import (_offset, calls, heading_of, notebook_answers, parse_cell, read_answers,  # noqa: F401
                          rewrite_answer, to_literal)
 from .widgets import BadValue, Question, controls_of, prompt_widget
 
@@ -403,14 +403,6 @@ def _text(cell) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
-def _heading(text: str) -> str | None:
-    for line in text.splitlines():
-        m = re.match(r"\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
-        if m:
-            return re.sub(r"[*_`]", "", m.group(1)).strip()
-    return None
-
-
 def written_answers(nb) -> list[tuple[str, str]]:
     """(name, state in words) of every written answer (an nbgrader solution cell) that is
     still empty or unchanged from the text the release left in it; its name is the heading
@@ -420,7 +412,7 @@ def written_answers(nb) -> list[tuple[str, str]]:
         text = _text(cell)
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.get("cell_type") == "markdown" and not meta.get("solution"):
-            heading = _heading(text) or heading
+            heading = heading_of(text) or heading
         if not meta.get("solution"):
             continue
         name = heading or meta.get("grade_id", "a written answer")

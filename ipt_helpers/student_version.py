@@ -30,8 +30,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
 from .assignment import AssignmentInfo
-from .cellsource import _offset, calls, parse_cell
-from .recording import _heading
+from .cellsource import _offset, calls, heading_of, parse_cell
 from .items import DefinitionError, definitions_in, hidden_test, scored_form, student_source
 
 
@@ -135,7 +134,7 @@ class StudentForms(Preprocessor):
         heading = None
         for cell in nb.cells:
             if cell.cell_type == "markdown":
-                heading = _heading(cell.source) or heading
+                heading = heading_of(cell.source) or heading
                 continue
             if cell.cell_type != "code" or cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
                 continue

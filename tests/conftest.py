@@ -16,6 +16,24 @@ os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
 ASSIGNMENTS = sorted(p.name for p in (COURSE / "source").iterdir() if p.is_dir())
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium for a module's browser tests."""
+    from browser import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def book_url():
+    """The built book (``IPT_BOOK_HTML`` or _build/html) served on 127.0.0.1."""
+    from bookcheck import BUILT, serve
+
+    with serve(BUILT) as url:
+        yield url
+
+
 def run(args, cwd, check=True, timeout=600):
     """Run a command; on failure show its output in the test report."""
     proc = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True,

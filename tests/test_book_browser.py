@@ -18,25 +18,12 @@ import pytest
 import yaml
 
 from bookcheck import (AXE, BUILT, PHONE, ROOT, link_problems, page_problems, pages, scan, serve)
-from browser import chromium
 
 pytestmark = [pytest.mark.browser]
 
 PAGES = pages() if BUILT.is_dir() else []
 REDIRECTS = [p for p in PAGES if scan(BUILT / p).redirect]
 READABLE = [p for p in PAGES if p not in REDIRECTS]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def book_url():
-    with serve(BUILT) as url:
-        yield url
 
 
 def page(tmp_path, name, body, head=""):

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from bookcheck import (AXE, AXE_TAGS, BLOCKING, BUILT, DESKTOP, PHONE, ROOT, describe,
-                       offline_context, serve)
-from browser import chromium
+                       offline_context)
 from ipt_helpers import items
 from ipt_helpers.scoring import full_marks, score_answers
 
@@ -33,18 +32,6 @@ MARK = re.compile(r'data-practice-form="([^"]+)"')
 PRACTICE_PAGES = sorted(p.relative_to(BUILT).as_posix() for p in BUILT.rglob("*.html")
                         if "_static" not in p.parts and "data-practice-form=" in p.read_text()) \
     if BUILT.is_dir() else []
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def book_url():
-    with serve(BUILT) as url:
-        yield url
 
 
 def forms_on(page_name):
