@@ -25,7 +25,8 @@ from bookcheck import offline_context
 from browser import chromium, jupyter_lab
 from ipt_helpers import Multi, Order, Single, Sort, Text
 from ipt_helpers.items import notebook_items
-from ipt_helpers.recording import _heading, css_name, notebook_answers
+from ipt_helpers.cellsource import heading_of, notebook_answers
+from ipt_helpers.recording import css_name
 from ipt_helpers.scoring import applies
 from ipt_helpers.student_version import FORM_HEADER, StudentForms
 from submissions import key_answers, partial_case
@@ -267,7 +268,7 @@ def check_no_code_and_titles(page, nb_path):
     titles, heading = [], None
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            heading = _heading(cell.source) or heading
+            heading = heading_of(cell.source) or heading
         elif "form(" in cell.source and not cell.metadata.get("nbgrader", {}).get("grade"):
             titles.append(heading)
     shown = page.locator(".ipt-form-title").all_text_contents()
