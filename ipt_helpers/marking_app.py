@@ -93,8 +93,9 @@ def _load(handler, assignment, notebook, grade_id) -> dict:
 
 
 class _Api(JupyterHandler):
-    """A JSON POST on one question: ``change(gb, course, q, assignment, body)`` writes; the answer is the
-    question's new state, or the refusal (409 conflict, 400 bad input) with the current one."""
+    """A JSON POST on one question: ``change(gb, course, q, assignment, body)`` writes; the
+    answer is the question's new state, or the refusal (409 conflict, 400 bad input) with the
+    current one."""
 
     @web.authenticated
     def post(self):

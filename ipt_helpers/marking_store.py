@@ -71,13 +71,21 @@ def _transaction(gb):
         raise
 
 
+_READY: set[str] = set()  # databases whose marking tables this process has made or found
+
+
 def ensure_tables(gb) -> None:
-    """Create the marking tables if this gradebook has none yet (two servers may race)."""
+    """Create the marking tables if this gradebook has none yet (two servers may race);
+    once per database and process, not on every request."""
     bind = gb.db.get_bind()
+    url = bind.url.render_as_string(hide_password=False)
+    if url in _READY:
+        return
     try:
         META.create_all(bind, checkfirst=True)
     except exc.DatabaseError:  # the other server created them between the check and ours
         META.create_all(bind, checkfirst=True)
+    _READY.add(url)
 
 
 def course_secret(gb) -> str:
@@ -91,6 +99,16 @@ def course_secret(gb) -> str:
     except exc.IntegrityError:  # another server made it first: use theirs
         gb.db.rollback()
     return gb.db.execute(select(SECRET.c.secret).where(SECRET.c.id == 1)).scalar_one()
+
+
+def _seen(expected) -> float | None:
+    """The points the marker saw (None: no mark), as a number, or a clear refusal."""
+    if expected is None:
+        return None
+    try:
+        return float(expected)
+    except (TypeError, ValueError):
+        raise CourseError(f"{expected!r} is not the points you saw: reload the page") from None
 
 
 def check_points(points: float, max_points: float, *, signed: bool = False) -> float:
@@ -151,10 +169,13 @@ def change_comment_points(gb, comment_id: str, points: float, *, expected: float
     from nbgrader.api import Grade
 
     points = check_points(points, max_points, signed=True)
+    seen = _seen(expected)
+    if seen is None:
+        raise CourseError("a change of a rubric comment's points needs the points you saw")
     ensure_tables(gb)
     with _transaction(gb):
         done = gb.db.execute(update(COMMENT).where(COMMENT.c.id == comment_id,
-                                                   COMMENT.c.points == float(expected))
+                                                   COMMENT.c.points == seen)
                              .values(points=points)).rowcount
         if done != 1:
             gb.db.rollback()
@@ -181,6 +202,7 @@ def set_mark(gb, answer, points: float | None, comment: str | None, *,
     from nbgrader.api import Comment, Grade
 
     value = None if points is None else check_points(points, max_points)
+    expected = _seen(expected)
     ensure_tables(gb)
     row = answer.grade_row
     with _transaction(gb):
@@ -198,7 +220,7 @@ def set_mark(gb, answer, points: float | None, comment: str | None, *,
         score = _rubric_score(Grade, max_points) if wanted else value
         stmt = update(Grade).where(Grade.id == row)
         stmt = stmt.where(Grade.manual_score.is_(None) if expected is None
-                          else Grade.manual_score == float(expected))
+                          else Grade.manual_score == expected)
         stmt = stmt.values(manual_score=score,
                            needs_manual_grade=not wanted and value is None)
         if gb.db.execute(stmt).rowcount != 1:
@@ -249,6 +271,7 @@ def set_second_mark(gb, assignment: str, grade_id: str, grade_row: str, points: 
                     *, expected: float | None, max_points: float, marker: str = "") -> None:
     """A second marker's points for one answer (None takes them back), if still ``expected``."""
     value = None if points is None else check_points(points, max_points)
+    expected = _seen(expected)
     ensure_tables(gb)
     row = SECOND.c.grade_row == grade_row
     try:
@@ -259,7 +282,7 @@ def set_second_mark(gb, assignment: str, grade_id: str, grade_row: str, points: 
                         grade_row=grade_row, assignment=assignment, grade_id=grade_id,
                         points=value, marker=marker))
                 return
-            seen = and_(row, SECOND.c.points == float(expected))
+            seen = and_(row, SECOND.c.points == expected)
             stmt = (delete(SECOND).where(seen) if value is None else
                     update(SECOND).where(seen).values(points=value, marker=marker))
             if gb.db.execute(stmt).rowcount != 1:

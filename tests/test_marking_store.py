@@ -82,6 +82,11 @@ def test_a_write_over_what_the_marker_did_not_see_is_refused_and_writes_nothing(
     with pytest.raises(MarkConflict, match="this rubric comment's points"):
         change_comment_points(gb, trigger, 1, expected=1.5, max_points=4)
     assert rubric(gb, *Q)[0]["points"] == 2
+    for seen in (None, "two"):  # a request without the points the marker saw: a clear refusal
+        with pytest.raises(Exception, match="the points you saw"):
+            change_comment_points(gb, trigger, 1, expected=seen, max_points=4)
+    with pytest.raises(Exception, match="the points you saw"):
+        set_mark(gb, answer(gb, "ben"), 1, "", expected="three", max_points=4)
 
 
 @pytest.mark.parametrize("points", [4.5, 2.25, -1, "two"])
