@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,6 +169,10 @@ def _autograde(course, assignment, students, *, execute_step, checked_on_workers
     return failures
 
 
+def _the_job(job: Job) -> Job:
+    return job
+
+
 def make_job(course, config, assignment, notebook_timeout, python) -> Job:
     """The Job for grading ``assignment``: nbgrader's sanitising steps and what they need."""
     from nbgrader.converters import Autograde
@@ -220,7 +225,9 @@ def grade_assignment(course, assignment, *, client, students=None, force=False,
 
     config = course.config()
     job = make_job(course, config, assignment, notebook_timeout, python)
-    [job_future] = client.scatter([job], broadcast=True, hash=False)
+    # A task, not scattered data: when the worker holding it dies, the scheduler computes it
+    # again on another one (scattered data is lost with its worker, and every notebook with it).
+    job_future = client.submit(_the_job, job, key=f"ipt-job-{uuid.uuid4().hex}", pure=False)
     dispatcher = Dispatcher(client=client, job=job_future, sandboxed=python is not None,
                             progress=progress)
     dispatch_all(course, assignment, todo, dispatcher)

@@ -90,7 +90,7 @@ class Dispatcher:
     """Sends submitted notebooks to Dask and hands back their sanitised, executed versions."""
 
     client: object
-    job: object                  # the Job, scattered to the workers
+    job: object                  # the Job, as a future every worker can fetch or recompute
     sandboxed: bool              # each kernel runs as its own unprivileged user
     progress: object = None      # called as progress(key, outcome, done, of)
     done: int = 0
