@@ -42,7 +42,7 @@ KVENV   := $(shell if [ "$$(id -u)" = 0 ] && ! setpriv --reuid=65534 --regid=655
 KSTAMP  := $(KVENV)/.installed
 KEDIT   := $(filter .venv-kernel,$(KVENV))
 export IPT_SANDBOX_PYTHON := $(if $(wildcard $(SYSPY)),$(abspath $(KVENV))/bin/python,)
-$(KSTAMP): pyproject.toml constraints.txt $(if $(KEDIT),,$(wildcard ipt_helpers/*.py))
+$(KSTAMP): pyproject.toml constraints.txt $(if $(KEDIT),,$(shell find ipt_helpers -name "*.py"))
 	@if [ -x $(SYSPY) ]; then \
 	  $(if $(KEDIT),,install -d -m 755 $(KSHARED) &&) \
 	  { test -x $(KVENV)/bin/python || $(SYSPY) -m venv $(KVENV); } && \

@@ -17,13 +17,13 @@ c.CourseDirectory.course_id = "ipt-curriculum"
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 
 # Student versions: first derive, from each form's definition, the hidden test (saved to the
-# gradebook, stripped from the release) and the key-free form cell (ipt_helpers.items).
-# The first cell is written from the notebook's assignment metadata (ipt_helpers.assignment).
+# gradebook, stripped from the release) and the key-free form cell (ipt_helpers.forms.items).
+# The first cell is written from the notebook's assignment metadata (ipt_helpers.course.assignment).
 # Each form cell is then titled with its case heading, given its own import and collapsed.
 c.GenerateAssignment.preprocessors = [
-    "ipt_helpers.student_version.DeriveItems",
-    "ipt_helpers.student_version.StudentForms",
-    "ipt_helpers.student_version.DeriveIntro"] + default_steps(GenerateAssignment)
+    "ipt_helpers.course.release.student_version.DeriveItems",
+    "ipt_helpers.course.release.student_version.StudentForms",
+    "ipt_helpers.course.release.student_version.DeriveIntro"] + default_steps(GenerateAssignment)
 
 # Grading: a notebook that loops or floods output costs its own items, not the run.
 # ExecutePreprocessor.timeout limits each cell; GradeOptions are ipt-course grade's policy
@@ -40,4 +40,4 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE (write in this cell; double-click
 
 # Feedback pages show what students typed as text: their HTML is escaped, never run.
 c.GenerateFeedback.preprocessors = default_steps(GenerateFeedback) + [
-    "ipt_helpers.feedback.EscapeStudentHTML"]
+    "ipt_helpers.course.results.feedback.EscapeStudentHTML"]

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import nbformat
 
-from ipt_helpers.items import notebook_items
-from ipt_helpers.cellsource import notebook_answers as form_answers  # noqa: F401 (re-export)
-from ipt_helpers.cellsource import read_answers, rewrite_answer
-from ipt_helpers.scoring import full_marks
+from ipt_helpers.forms.items import notebook_items
+from ipt_helpers.forms.cellsource import notebook_answers as form_answers  # noqa: F401 (re-export)
+from ipt_helpers.forms.cellsource import read_answers, rewrite_answer
+from ipt_helpers.forms.scoring import full_marks
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ipt_helpers.agreement import agreement, weighted_kappa
+from ipt_helpers.course.agreement import agreement, weighted_kappa
 
 
 def test_weighted_kappa_by_hand():
@@ -29,7 +29,7 @@ def test_perfect_and_undefined_agreement():
 
 
 def test_the_second_marking_sample_is_blind_stable_and_about_a_fifth():
-    from ipt_helpers.marking import Answer, second_sample
+    from ipt_helpers.course.marking.questions import Answer, second_sample
     answers = [Answer(f"t{i}", "text", None, "", f"row{i}", f"c{i}") for i in range(12)]
     sample = second_sample(answers)
     assert len(sample) == 3  # ceil(20 % of 12)

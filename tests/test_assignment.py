@@ -1,4 +1,4 @@
-"""ipt_helpers.assignment: each assignment's facts live once, in its notebook's metadata;
+"""ipt_helpers.course.assignment: each assignment's facts live once, in its notebook's metadata;
 the student's first cell and the instructor guide's tables are made from them."""
 
 import html
@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENTS, COURSE, ROOT, run
-from ipt_helpers.assignment import HOW_TO_ANSWER, AssignmentInfo, course_assignments
+from ipt_helpers.course.assignment import HOW_TO_ANSWER, AssignmentInfo, course_assignments
 
 
 def test_every_assignment_has_complete_metadata():

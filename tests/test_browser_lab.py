@@ -24,18 +24,18 @@ from conftest import ROOT, run
 from bookcheck import offline_context
 from browser import chromium, jupyter_lab
 from ipt_helpers import Multi, Order, Single, Sort, Text
-from ipt_helpers.items import notebook_items
-from ipt_helpers.cellsource import heading_of, notebook_answers
-from ipt_helpers.recording import css_name
-from ipt_helpers.scoring import applies
-from ipt_helpers.student_version import FORM_HEADER, StudentForms
+from ipt_helpers.forms.items import notebook_items
+from ipt_helpers.forms.cellsource import heading_of, notebook_answers
+from ipt_helpers.forms.recording import css_name
+from ipt_helpers.forms.scoring import applies
+from ipt_helpers.course.release.student_version import FORM_HEADER, StudentForms
 from submissions import key_answers, partial_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ASSIGNMENTS = ["ps1-problem-areas", "ps4-phases"]
 WRITTEN = "My answer, typed by keyboard: the onset followed a loss."
-STEP = "ipt_helpers.student_version.StudentForms"
+STEP = "ipt_helpers.course.release.student_version.StudentForms"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 NB = "window.jupyterapp.shell.currentWidget"
 #: the notebook's single-key shortcuts (cell type, cut/copy/paste, delete, insert, merge,

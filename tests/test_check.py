@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENTS, COURSE, ROOT, run
-from ipt_helpers.check import check_notebook
+from ipt_helpers.course.release.check import check_notebook
 
 SOURCE = ROOT / "tests" / "fixtures" / "items" / "source.ipynb"
 FORM, TEST = 2, 3  # the fixture's form cell and its test cell

@@ -233,7 +233,7 @@ def test_report_without_a_gradebook(course):
 
 
 def test_the_grade_progress_bar_fills_with_the_notebooks_done():
-    from ipt_helpers.cli import progress_bar
+    from ipt_helpers.course.grading.run import progress_bar
     assert progress_bar(0, 40) == "....................   0%"
     assert progress_bar(10, 40) == "#####...............  25%"
     assert progress_bar(40, 40) == "#################### 100%"
@@ -242,7 +242,7 @@ def test_the_grade_progress_bar_fills_with_the_notebooks_done():
 def test_one_progress_bar_redrawn_in_place_on_a_terminal_and_lines_in_a_log():
     import io
 
-    from ipt_helpers.cli import Progress
+    from ipt_helpers.course.grading.run import Progress
 
     class Terminal(io.StringIO):
         def isatty(self):

@@ -1,4 +1,4 @@
-"""ipt_helpers.collect: an LMS zip of submissions filed into submitted/, as nbgrader zip_collect
+"""ipt_helpers.course.collect.submissions: an LMS zip of submissions filed into submitted/, as nbgrader zip_collect
 would, without overwriting or deleting anything and naming every file it cannot use."""
 
 import io
@@ -7,9 +7,9 @@ import zipfile
 import nbformat
 import pytest
 
-from ipt_helpers import collect as collect_module
-from ipt_helpers.collect import NAMED_REGEXP, collect, read_zip
-from ipt_helpers.course import Course, CourseError
+from ipt_helpers.course.collect import submissions as collect_module
+from ipt_helpers.course.collect.submissions import NAMED_REGEXP, collect, read_zip
+from ipt_helpers.course.folder import Course, CourseError
 
 from conftest import make_zip
 
@@ -210,7 +210,7 @@ from datetime import datetime  # noqa: E402
 from conftest import run  # noqa: E402
 from test_roster import CANVAS_CSV, MOODLE_CSV  # noqa: E402
 
-from ipt_helpers.roster import import_roster  # noqa: E402
+from ipt_helpers.course.collect.roster import import_roster  # noqa: E402
 
 DUE = datetime(2026, 2, 1, 12, 0, 0)
 
@@ -427,7 +427,7 @@ def test_a_graded_run_applies_the_late_penalty_the_config_sets(course, tmp_path)
     assert float(rows["jsmith@uni.example"]["score"]) == 1.0
 
     # the class report lists the late submission with nbgrader's penalty
-    from ipt_helpers.report import class_stats, render
+    from ipt_helpers.course.report import class_stats, render
     stats = class_stats(Course.open(course), "tiny")
     assert stats.late == [("sobrien", 1.0, 1.0)]
     page = render(stats, {"scores": b"", "items": b"", "concepts": b""})
@@ -470,7 +470,7 @@ def test_moodle_times_from_the_grading_worksheet(course, tmp_path, capsys):
     assert "jose.garcia@uni.example: submitted late; timestamp.txt 2026-02-01 14:15:00" in out
     assert out.count("submitted late") == 1
 
-    from ipt_helpers.collect import read_worksheet
+    from ipt_helpers.course.collect.submissions import read_worksheet
     berlin = read_worksheet(tmp_path / "worksheet.csv", "Europe/Berlin")
     assert berlin["101"] == ("john.smith@uni.example", datetime(2026, 2, 1, 10, 30))
     with pytest.raises(CourseError, match="unknown time zone 'Mars/Base'"):

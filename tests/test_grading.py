@@ -13,7 +13,7 @@ from nbgrader.api import Gradebook
 
 from conftest import make_submissions, run
 from browser import free_port
-from ipt_helpers.sandbox import sandbox_python
+from ipt_helpers.course.grading.sandbox import sandbox_python
 
 ASSIGNMENT = "ps1-problem-areas"
 pytestmark = pytest.mark.slow
@@ -226,7 +226,7 @@ def test_grade_as_root_without_a_sandbox_python_refuses(course):
 
 
 def test_without_a_python_others_can_read_there_is_no_sandbox_python(tmp_path, monkeypatch):
-    import ipt_helpers.sandbox as sandbox
+    import ipt_helpers.course.grading.sandbox as sandbox
     private = tmp_path / "private"
     private.mkdir(mode=0o700)
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(private / "venv")], check=True)
@@ -239,7 +239,7 @@ def test_without_a_python_others_can_read_there_is_no_sandbox_python(tmp_path, m
 
 
 def test_the_sandbox_python_make_builds_is_found_without_the_environment(monkeypatch):
-    import ipt_helpers.sandbox as sandbox
+    import ipt_helpers.course.grading.sandbox as sandbox
     monkeypatch.delenv("IPT_SANDBOX_PYTHON", raising=False)
     built = [p for p in sandbox.kernel_venvs() if p.exists()]
     if os.geteuid() != 0 or not built:
@@ -311,7 +311,7 @@ def grade_until(course, line_start, kill="coordinator"):
                             child.kill()
                     return None, "".join(err)
                 def forks(p):  # a kernel fork server, or a kernel forked from one
-                    return "ipt_helpers.kernel_forkserver" in " ".join(p.cmdline())
+                    return "ipt_helpers.course.grading.kernel_forkserver" in " ".join(p.cmdline())
                 workers = {p.parent() for p in descendants(proc.pid)
                            if forks(p) and not forks(p.parent())}
                 assert workers, "a worker has a kernel fork server"

@@ -7,9 +7,9 @@ import sys
 import nbformat
 import pytest
 
-from ipt_helpers.kernels import execute_notebook
-from ipt_helpers.sandbox import SANDBOX_UID_BASE, sandbox_python
-from ipt_helpers.kernel_forkserver import ForkServer, is_ipykernel
+from ipt_helpers.course.grading.kernels import execute_notebook
+from ipt_helpers.course.grading.sandbox import SANDBOX_UID_BASE, sandbox_python
+from ipt_helpers.course.grading.kernel_forkserver import ForkServer, is_ipykernel
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="the fork server needs Linux")
 

@@ -29,7 +29,7 @@ class Block:
             raise ImportError('blocked: ' + name)
 sys.meta_path.insert(0, Block())
 from ipt_helpers import Single, form, options, score
-from ipt_helpers.items import definitions_in, hidden_test
+from ipt_helpers.forms.items import definitions_in, hidden_test
 f = form("f", [Single("focus", "Which?", options("problem_area"), points=2, accept={{"grief": 1}})])
 assert f.answers == {{"focus": "grief"}}, f.answers
 print("points", score("f"))

@@ -11,13 +11,13 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT, run
-from ipt_helpers.items import notebook_items
-from ipt_helpers.cellsource import calls, parse_cell
-from ipt_helpers.scoring import KEY_FIELDS
+from ipt_helpers.forms.items import notebook_items
+from ipt_helpers.forms.cellsource import calls, parse_cell
+from ipt_helpers.forms.scoring import KEY_FIELDS
 from submissions import form_answers
 
 MARKERS = ["BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "BEGIN MARK SCHEME",
-           "Mark scheme (", "Model answer", "from ipt_helpers.recording import score"]
+           "Mark scheme (", "Model answer", "from ipt_helpers.forms.recording import score"]
 
 
 def instructor_lines(nb) -> set[str]:

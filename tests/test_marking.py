@@ -139,7 +139,7 @@ def test_second_marking_is_blind_and_kept_apart(course):
     """--second-marker in the browser, by keyboard: a sample of the answers without their
     first marks or comments; its marks are kept apart (never over the gradebook's) and the
     report compares them and lists the answers more than a point apart."""
-    from ipt_helpers.marking_store import second_marks
+    from ipt_helpers.course.marking.store import second_marks
 
     graded_class(course, "Answer {i}")
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:

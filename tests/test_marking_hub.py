@@ -1,4 +1,4 @@
-"""The marking page under a real JupyterHub (issue 15, item 1): ``ipt_helpers.marking_app``
+"""The marking page under a real JupyterHub (issue 15, item 1): ``ipt_helpers.course.marking.app``
 is a Jupyter Server extension, so it runs in a hub user's single-user server.
 
 One hub (the pinned ``jupyterhub`` with the npm package ``configurable-http-proxy`` as its
@@ -51,9 +51,9 @@ def manual_scores(course):
 def hub_config(state: Path, course: Path, port: int) -> str:
     """jupyterhub_config.py: everything the hub keeps (database, cookie secret, pid files,
     the user's home) under ``state``."""
-    # (the JSON form '{"ipt_helpers.marking_app": true}' is refused on a command line:
+    # (the JSON form '{"ipt_helpers.course.marking.app": true}' is refused on a command line:
     # "expected a dict, not the list")
-    args = ["--ServerApp.jpserver_extensions=ipt_helpers.marking_app=True"]
+    args = ["--ServerApp.jpserver_extensions=ipt_helpers.course.marking.app=True"]
     if os.geteuid() == 0:  # CI runs as root; the spawner runs the server as the hub's user
         args.append("--allow-root")
     settings = {

@@ -1,4 +1,4 @@
-"""Writing marks (ipt_helpers.marking_store) on a small SQLite gradebook: rubric comments
+"""Writing marks (ipt_helpers.course.marking.store) on a small SQLite gradebook: rubric comments
 score the sum of their points and follow a change of points; points given by hand take them
 off; a write over what the marker did not see is refused; second marks stay apart."""
 
@@ -7,8 +7,8 @@ import shutil
 import pytest
 from nbgrader.api import Gradebook
 
-from ipt_helpers.marking import Answer
-from ipt_helpers.marking_store import (MarkConflict, add_comment, applied, change_comment_points,
+from ipt_helpers.course.marking.questions import Answer
+from ipt_helpers.course.marking.store import (MarkConflict, add_comment, applied, change_comment_points,
                                        course_secret, rubric, second_marks, set_mark,
                                        set_second_mark)
 
@@ -129,7 +129,7 @@ def test_the_course_secret_is_made_once_and_shared(gb, tmp_path):
 def test_each_marker_meets_the_answers_in_an_order_of_their_own_the_same_every_time(gb, tmp_path):
     from types import SimpleNamespace
 
-    from ipt_helpers.marking import WrittenQuestion, answers_for
+    from ipt_helpers.course.marking.questions import WrittenQuestion, answers_for
 
     course = SimpleNamespace(root=tmp_path)
     q = WrittenQuestion("nb", "justify", 4, "", "")

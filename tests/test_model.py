@@ -1,4 +1,4 @@
-from ipt_helpers import model
+from ipt_helpers.forms import model
 
 
 def test_four_areas_convention_lists_the_weissman_markowitz_areas():

@@ -19,16 +19,16 @@ def load_twice():
 def test_student_versions_derive_items_once_before_the_gradebook_saves_cells():
     steps = load_twice().GenerateAssignment.preprocessors
     names = [s if isinstance(s, str) else s.__name__ for s in steps]
-    assert names.count("ipt_helpers.student_version.DeriveItems") == 1
-    assert names.index("ipt_helpers.student_version.DeriveItems") < names.index("SaveCells")
-    assert names.count("ipt_helpers.student_version.DeriveIntro") == 1
-    assert names.count("ipt_helpers.student_version.StudentForms") == 1
-    assert names.index("ipt_helpers.student_version.DeriveIntro") < names.index("SaveCells")
+    assert names.count("ipt_helpers.course.release.student_version.DeriveItems") == 1
+    assert names.index("ipt_helpers.course.release.student_version.DeriveItems") < names.index("SaveCells")
+    assert names.count("ipt_helpers.course.release.student_version.DeriveIntro") == 1
+    assert names.count("ipt_helpers.course.release.student_version.StudentForms") == 1
+    assert names.index("ipt_helpers.course.release.student_version.DeriveIntro") < names.index("SaveCells")
     assert "ClearHiddenTests" in names and "ClearSolutions" in names
 
 
 def test_feedback_escapes_student_html_once():
     steps = load_twice().GenerateFeedback.preprocessors
     names = [s if isinstance(s, str) else s.__name__ for s in steps]
-    assert names.count("ipt_helpers.feedback.EscapeStudentHTML") == 1
+    assert names.count("ipt_helpers.course.results.feedback.EscapeStudentHTML") == 1
     assert "GetGrades" in names

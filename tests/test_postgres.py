@@ -72,16 +72,16 @@ def test_parallel_grade_into_a_postgresql_gradebook(course):
 
 
 def test_two_markers_at_once_keep_both_marks_and_a_conflicting_write_is_refused(course):
-    """Marking by question (ipt_helpers.marking) on PostgreSQL: marks go to the gradebook as
+    """Marking by question (ipt_helpers.course.marking.questions) on PostgreSQL: marks go to the gradebook as
     nbgrader's manual scores; a write over a mark the marker did not see is refused."""
     import threading
 
     import nbformat
 
-    from ipt_helpers.course import Course
-    from ipt_helpers.marking import answers_for, written_questions
-    from ipt_helpers.marking_store import MarkConflict, set_mark
-    from ipt_helpers.results import SCORED, results
+    from ipt_helpers.course.folder import Course
+    from ipt_helpers.course.marking.questions import answers_for, written_questions
+    from ipt_helpers.course.marking.store import MarkConflict, set_mark
+    from ipt_helpers.course.results.states import SCORED, results
     from submissions import with_written_answer
 
     with postgres_server() as db_url:
@@ -145,9 +145,9 @@ def test_two_markers_share_the_rubric_and_a_comment_changed_while_applied_scores
 
     import nbformat
 
-    from ipt_helpers.course import Course
-    from ipt_helpers.marking import answers_for, written_questions
-    from ipt_helpers.marking_store import (MarkConflict, add_comment, applied,
+    from ipt_helpers.course.folder import Course
+    from ipt_helpers.course.marking.questions import answers_for, written_questions
+    from ipt_helpers.course.marking.store import (MarkConflict, add_comment, applied,
                                            change_comment_points, rubric, set_mark)
     from submissions import with_written_answer
 

@@ -1,5 +1,5 @@
 """The book's practice forms in chromium, offline: answered by keyboard alone, checked, feedback
-and points as ipt_helpers.scoring gives them, a wrong attempt then a right one, the history
+and points as ipt_helpers.forms.scoring gives them, a wrong attempt then a right one, the history
 kept over a reload and listed on the Your practice page, and axe with the feedback shown at
 375 px and on a desktop, light and dark. Also the book fixes of issue 12: the phone's menu
 button, one search box on a desktop, the timeline without its plotting code.
@@ -15,8 +15,8 @@ import pytest
 
 from bookcheck import (AXE, AXE_TAGS, BLOCKING, BUILT, DESKTOP, PHONE, ROOT, describe,
                        offline_context)
-from ipt_helpers import items
-from ipt_helpers.scoring import full_marks, score_answers
+from ipt_helpers.forms import items
+from ipt_helpers.forms.scoring import full_marks, score_answers
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import practice  # noqa: E402
@@ -84,7 +84,7 @@ def wrong_answers(questions, rubric):
 
 
 def _applies(rule, answers):
-    from ipt_helpers.scoring import applies
+    from ipt_helpers.forms.scoring import applies
     return applies(rule, answers)
 
 
@@ -137,7 +137,7 @@ def type_answers(page, section, questions, answers):
 
 
 def assert_feedback(section, questions, rubric, answers):
-    """The page shows what ipt_helpers.scoring says about ``answers``."""
+    """The page shows what ipt_helpers.forms.scoring says about ``answers``."""
     keyed = {qid: answers.get(qid) for qid in rubric}
     total, lines = score_answers(keyed, rubric)
     got = section.evaluate("""s => [...s.querySelectorAll('fieldset.practice-q')].map(f =>

@@ -1,7 +1,7 @@
 """Practice keys are public, graded keys are not: no graded item reaches the book.
 
 The graded items are read from the instructors' source notebooks (exercises/source/) with
-``ipt_helpers.items.notebook_items``; the practice items from the book's sources. A practice
+``ipt_helpers.forms.items.notebook_items``; the practice items from the book's sources. A practice
 item never has a graded form's id, never asks a graded question, and no graded feedback or
 explanation text appears in any book source, in any practice key, or in any built page.
 """
@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from bookcheck import BUILT, ROOT
-from ipt_helpers.items import FormDefinition, notebook_items
+from ipt_helpers.forms.items import FormDefinition, notebook_items
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import practice  # noqa: E402

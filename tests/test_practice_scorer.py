@@ -1,4 +1,4 @@
-"""The book's in-page scorer (book/_static/practice.js) gives exactly what ipt_helpers.scoring
+"""The book's in-page scorer (book/_static/practice.js) gives exactly what ipt_helpers.forms.scoring
 gives: for every practice item of the book, hypothesis draws thousands of answers (well-formed,
 partial, blank, malformed, and both sides of every conditional question) and the points and
 every feedback line (verdicts included) must be identical.
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ipt_helpers import items
-from ipt_helpers.scoring import score_answers
+from ipt_helpers.forms import items
+from ipt_helpers.forms.scoring import score_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
@@ -134,7 +134,7 @@ def test_browser_scorer_equals_python_scorer(questions, rubric, node):
 def test_full_marks_and_the_conditional_branches_agree(node):
     """Beyond random answers: each item's full-marks answer, and for a conditional question each
     answer of the question it depends on."""
-    from ipt_helpers.scoring import conditions, full_marks
+    from ipt_helpers.forms.scoring import conditions, full_marks
     for param in ITEMS:
         questions, rubric = param.values
         cases = [full_marks(rubric), {}]

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ipt_helpers import Multi, Order, Single, Sort, Text, options
-from ipt_helpers import recording
-from ipt_helpers.recording import (PENDING, RECORDED, form, handin_report, read_answers,
+from ipt_helpers.forms import recording
+from ipt_helpers.forms.recording import (PENDING, RECORDED, form, handin_report, read_answers,
                                    rewrite_answer, to_literal)
 
 QUESTIONS = [

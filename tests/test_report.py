@@ -1,4 +1,4 @@
-"""ipt_helpers.report: class analytics from the gradebook, as HTML with PNG figures."""
+"""ipt_helpers.course.report: class analytics from the gradebook, as HTML with PNG figures."""
 
 import html
 import re
@@ -8,11 +8,11 @@ import pytest
 from nbgrader.api import Gradebook
 
 from conftest import COURSE, make_submissions, run
-from ipt_helpers import model
-from ipt_helpers.course import Course, CourseError
-from ipt_helpers.items import rule_concepts as rule_keys
-from ipt_helpers.items import scored_form
-from ipt_helpers.report import FIGURES, class_stats, item_concepts, write_report
+from ipt_helpers.forms import model
+from ipt_helpers.course.folder import Course, CourseError
+from ipt_helpers.forms.items import rule_concepts as rule_keys
+from ipt_helpers.forms.items import scored_form
+from ipt_helpers.course.report import FIGURES, class_stats, item_concepts, write_report
 from submissions import partial_case
 
 A = "ps1-problem-areas"
@@ -37,7 +37,7 @@ def test_rule_keys_reads_every_kind_of_rule():
 
 
 def test_test_cells_are_read_from_code_without_running_it():
-    code = ('%%capture\n### BEGIN HIDDEN TESTS\nimport ipt_helpers.scoring as s\n'
+    code = ('%%capture\n### BEGIN HIDDEN TESTS\nimport ipt_helpers.forms.scoring as s\n'
             's.score("f", {"q": {"accept": {"grief": 1}}})\n### END HIDDEN TESTS\n')
     assert scored_form(code) == ("f", {"q": {"accept": {"grief": 1}}})
     assert scored_form('score("g", make_rubric())') == ("g", None)
@@ -198,7 +198,7 @@ def test_ipt_course_report_command(graded, tmp_path):
 
 
 def test_kappa_of_the_key_against_the_class_is_cohens_kappa_by_hand():
-    from ipt_helpers.report import Confusion
+    from ipt_helpers.course.report import Confusion
     c = Confusion(["grief", "role_dispute"], [], {("grief", "grief"): 3, ("grief", "role_dispute"): 1,
                                                   ("role_dispute", "role_dispute"): 2}, answers=6)
     # observed 5/6; chance (4/6)(3/6) + (2/6)(3/6) = 1/2; kappa (5/6 - 1/2) / (1 - 1/2) = 2/3
@@ -209,7 +209,7 @@ def test_kappa_of_the_key_against_the_class_is_cohens_kappa_by_hand():
 
 
 def test_focus_questions_are_those_offering_the_problem_areas_keyed_by_highest_credit(course):
-    from ipt_helpers.report import focus_questions
+    from ipt_helpers.course.report import focus_questions
     found = {q.form_id: q for q in focus_questions(Course.open(course), A)}
     assert set(found) == {f"case-{x}" for x in "abcdefgh"}
     assert found["case-d"].key == "role_dispute", "deficits earns 0.5, the dispute 1"
@@ -217,7 +217,7 @@ def test_focus_questions_are_those_offering_the_problem_areas_keyed_by_highest_c
 
 
 def test_the_report_shows_the_confusion_matrix_beside_published_rater_agreement(graded, report):
-    from ipt_helpers.report import NO_ANSWER
+    from ipt_helpers.course.report import NO_ANSWER
     _, page = report
     c = class_stats(Course.open(graded), A).confusion
     assert c.answers == 3 * 8
@@ -236,8 +236,8 @@ def test_the_report_shows_the_confusion_matrix_beside_published_rater_agreement(
 def test_second_marking_agreement_on_known_marks(graded, tmp_path):
     """First marks 0, 1, 2 and second marks 0, 2, 2: exact 2 of 3, all within one point;
     linear weighted kappa by hand: observed (1 + .5 + 1) / 3 = 5/6, chance 1/2, kappa 2/3."""
-    from ipt_helpers.marking import second_marking
-    from ipt_helpers.marking_store import set_second_mark
+    from ipt_helpers.course.marking.questions import second_marking
+    from ipt_helpers.course.marking.store import set_second_mark
     course = tmp_path / "course"
     shutil.copytree(graded, course, ignore=shutil.ignore_patterns("reports"))
     c = Course.open(course)

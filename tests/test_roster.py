@@ -4,8 +4,8 @@ file without the expected columns is refused with a message."""
 
 import pytest
 
-from ipt_helpers.course import Course, CourseError
-from ipt_helpers.roster import course_roster, import_roster, read_roster
+from ipt_helpers.course.folder import Course, CourseError
+from ipt_helpers.course.collect.roster import course_roster, import_roster, read_roster
 
 from conftest import run
 

@@ -3,8 +3,8 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ipt_helpers.recording import RECORDED, score
-from ipt_helpers.scoring import score_answers
+from ipt_helpers.forms.recording import RECORDED, score
+from ipt_helpers.forms.scoring import score_answers
 
 RUBRIC = {
     "focus": {"points": 2, "accept": {"grief": 1, "role_transition": 0.5},
@@ -102,7 +102,7 @@ def test_score_of_a_missing_form_is_zero_with_a_message(capsys):
 
 def test_a_rubric_rule_must_name_one_kind():
     with pytest.raises(ValueError):
-        from ipt_helpers.scoring import rule_kind
+        from ipt_helpers.forms.scoring import rule_kind
         rule_kind({"points": 1})
 
 

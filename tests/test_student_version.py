@@ -1,4 +1,4 @@
-"""ipt_helpers.student_version (DeriveItems) and ipt_helpers.items: one definition per item.
+"""ipt_helpers.course.release.student_version (DeriveItems) and ipt_helpers.forms.items: one definition per item.
 
 Golden files, in nbgrader's style: tests/fixtures/items/source.ipynb (an instructor's
 notebook) -> release.ipynb (what the student receives) and autograded.ipynb (what grading
@@ -14,9 +14,9 @@ import pytest
 from nbgrader.api import Gradebook
 
 from conftest import COURSE, run
-from ipt_helpers.items import hidden_test, notebook_items, student_source
-from ipt_helpers.scoring import score_answers
-from ipt_helpers.student_version import DeriveItems
+from ipt_helpers.forms.items import hidden_test, notebook_items, student_source
+from ipt_helpers.forms.scoring import score_answers
+from ipt_helpers.course.release.student_version import DeriveItems
 from submissions import with_answers
 
 FIXTURES = COURSE.parent / "tests" / "fixtures" / "items"

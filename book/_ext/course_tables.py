@@ -1,7 +1,7 @@
 """The instructor guide's assignment tables, rendered from the assignments themselves.
 
 Each assignment's title, topic, chapters, time, convention and objectives are written once,
-in its source notebook's metadata (``ipt_helpers.assignment``). The directive
+in its source notebook's metadata (``ipt_helpers.course.assignment``). The directive
 
     ```{assignment-table} overview | conventions | objectives
     ```
@@ -15,7 +15,7 @@ from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
-from ipt_helpers.assignment import COURSE_OBJECTIVES, course_assignments
+from ipt_helpers.course.assignment import COURSE_OBJECTIVES, course_assignments
 
 SOURCE = Path(__file__).resolve().parents[2] / "exercises" / "source"
 

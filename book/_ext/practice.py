@@ -1,8 +1,8 @@
 """Practice forms in the book: a ``practice`` directive and a ``practice-history`` directive.
 
 A practice block holds question definitions in the item format of the graded forms
-(``ipt_helpers.items``), one call per line or statement, evaluated at build time with
-``ipt_helpers.items.NAMESPACE``::
+(``ipt_helpers.forms.items``), one call per line or statement, evaluated at build time with
+``ipt_helpers.forms.items.NAMESPACE``::
 
     :::{practice}
     :id: emrys-focus
@@ -23,7 +23,7 @@ with (practice only: written answers are never scored).
 The page gets an accessible HTML form (fieldsets and legends, native radios, checkboxes and
 selects) and the block's key as JSON: practice keys are public by design, and must never be a
 graded item's (tests/test_practice_keys.py). ``book/_static/practice.js`` scores answers in the
-browser with the same rules as ``ipt_helpers.scoring`` (tests/test_practice_scorer.py), and
+browser with the same rules as ``ipt_helpers.forms.scoring`` (tests/test_practice_scorer.py), and
 ``practice.css`` lays the form out. Both are added only to pages that need them.
 """
 
@@ -39,7 +39,7 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from ipt_helpers import items, model, scoring
+from ipt_helpers.forms import items, model, scoring
 
 logger = logging.getLogger(__name__)
 
@@ -99,15 +99,15 @@ def _problems(questions, form_id) -> list[str]:
     definition = items.FormDefinition(form_id, questions)
     problems = []
     try:
-        from ipt_helpers.check import _question_problems
+        from ipt_helpers.course.release.check import question_problems
     except ImportError:  # pragma: no cover - the checker moved: keep building
-        _question_problems = None
+        question_problems = None
     ids = [q.id for q in questions]
     if len(ids) != len(set(ids)):
         problems.append("a question id is used twice")
     for q in questions:
-        if _question_problems is not None:
-            problems += [f"question {q.id!r} {p}" for p in _question_problems(q, definition)]
+        if question_problems is not None:
+            problems += [f"question {q.id!r} {p}" for p in question_problems(q, definition)]
         names = [q.id] + [k for k in _keys(q)]
         problems += [f"question {q.id!r}: {n!r} looks like a number (JavaScript would reorder it)"
                      for n in names if _INDEX_LIKE.match(n)]

@@ -2,7 +2,7 @@
  * ipt-forms: the IPT curriculum's forms in JupyterLab 4 and Notebook 7.
  *
  * - Records a form's answer into its own cell as soon as a control changes. The kernel
- *   composes the new cell source (ipt_helpers.recording.rewrite_answer, the one rewrite)
+ *   composes the new cell source (ipt_helpers.forms.recording.rewrite_answer, the one rewrite)
  *   and writes it into a hidden element of the form (`.ipt-record`); this extension finds
  *   the cell whose output holds that element and sets its source through the notebook
  *   model, which marks the notebook modified (save and autosave keep it).

@@ -56,7 +56,6 @@ CANVAS_STUDENT = "Student"
 CANVAS_ID = "ID"
 CANVAS_SIS_USER_ID = "SIS User ID"
 CANVAS_SIS_LOGIN_ID = "SIS Login ID"
-CANVAS_INTEGRATION_ID = "Integration ID"
 CANVAS_SECTION = "Section"
 #: the columns before the assignment columns, in Canvas's order (an import CSV needs these)
 CANVAS_IDENTITY_COLUMNS = [CANVAS_STUDENT, CANVAS_ID, CANVAS_SIS_USER_ID, CANVAS_SIS_LOGIN_ID,
@@ -89,11 +88,6 @@ def split_sortable_name(sortable: str) -> tuple[str, str]:
     parts = sortable.split()
     return (" ".join(parts[:-1]), parts[-1]) if len(parts) > 1 else ("", sortable.strip())
 
-
-def canvas_file_name_part(first: str, last: str) -> str:
-    """The name as it appears in a Canvas download: "Smith, John" -> "smithjohn"."""
-    name = re.sub(r"_(\d+)_", r"\1", canvas_sortable_name(first, last))
-    return re.sub(r"[^\w]", "", name).lower()
 
 
 # --- Moodle ---------------------------------------------------------------------------------

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .assignment import AssignmentInfo
-from .items import DefinitionError, FormDefinition, notebook_items, rule_kind_of
-from .scoring import COMMON_FIELDS, RULES, conditions, full_marks, score_answers
+from ipt_helpers.course.assignment import AssignmentInfo
+from ipt_helpers.forms.items import DefinitionError, FormDefinition, notebook_items, rule_kind_of
+from ipt_helpers.forms.scoring import COMMON_FIELDS, RULES, conditions, full_marks, score_answers
 
 
 def _option_keys(q) -> set[str]:
@@ -59,7 +59,7 @@ def _key_problems(q, kind, key) -> list[str]:
     return bad
 
 
-def _question_problems(q, definition: FormDefinition) -> list[str]:
+def question_problems(q, definition: FormDefinition) -> list[str]:
     problems = []
     kind = rule_kind_of(q)
     if kind is None:
@@ -103,8 +103,8 @@ def unknown_keywords(source: str) -> list[str]:
     import ast
     import dataclasses
 
-    from .items import NAMESPACE
-    from .cellsource import calls, parse_cell
+    from ipt_helpers.forms.items import NAMESPACE
+    from ipt_helpers.forms.cellsource import calls, parse_cell
 
     problems = []
     try:
@@ -167,7 +167,7 @@ def check_notebook(nb, name: str) -> list[str]:
         for q in d.questions:
             if qids.count(q.id) > 1:
                 problems.append(f"{where}, question {q.id!r}: the question id is used twice")
-            problems += [f"{where}, question {q.id!r}: {p}" for p in _question_problems(q, d)]
+            problems += [f"{where}, question {q.id!r}: {p}" for p in question_problems(q, d)]
         rubric = d.rubric()
         if not rubric:
             problems.append(f"{where}: no question carries a key, so nothing can be graded")

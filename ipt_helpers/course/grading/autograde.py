@@ -1,7 +1,7 @@
 """Parallel autograding: nbgrader's own grading steps, with the per-notebook work on Dask.
 
 ``grade_assignment`` runs nbgrader's ``Autograde`` converter in this process, rewired so that
-its sanitising steps and its execution ran on the workers (``ipt_helpers.dispatch``): its
+its sanitising steps and its execution ran on the workers (``ipt_helpers.course.grading.dispatch``): its
 Execute step is replaced by ``FromWorkers``, which waits for the worker's executed notebook.
 Scoring, late penalties and the gradebook stay nbgrader's own, written by this process only.
 
@@ -22,7 +22,7 @@ from nbgrader.preprocessors import CheckCellMetadata, Execute, NbGraderPreproces
 from traitlets import Any, Float, Integer, Unicode
 from traitlets.config import Configurable
 
-from .dispatch import Dispatcher, Job, dispatch_all
+from ipt_helpers.course.grading.dispatch import Dispatcher, Job, dispatch_all
 
 
 class GradeOptions(Configurable):
@@ -82,7 +82,7 @@ def check_released(course, assignment) -> None:
     this course folder): nbgrader would fail every notebook with a traceback it never shows."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    from .course import CourseError
+    from ipt_helpers.course.folder import CourseError
 
     how = (f"release it here first (`ipt-course --course {course.root} release {assignment}`, "
            "with --force if release/ already has it), then grade again")
@@ -198,7 +198,7 @@ def make_job(course, config, assignment, notebook_timeout, python) -> Job:
 def grade_assignment(course, assignment, *, client, students=None, force=False,
           notebook_timeout=300.0, progress=None, python=None) -> GradeReport:
     """Autograde every submission of ``assignment`` with executions on ``client``'s workers."""
-    from .course import CourseError
+    from ipt_helpers.course.folder import CourseError
 
     course.check_assignment(assignment)
     start = time.monotonic()

@@ -44,7 +44,7 @@ def _form_calls(tree: ast.AST):
     return calls(tree, "form")
 
 
-def _offset(lines: list[bytes], lineno: int, col: int) -> int:
+def offset(lines: list[bytes], lineno: int, col: int) -> int:
     """Character offset in the source of an ast (line, utf-8 byte column) position."""
     before = b"".join(lines[: lineno - 1])
     return len(before.decode("utf-8")) + len(lines[lineno - 1][:col].decode("utf-8"))
@@ -63,10 +63,10 @@ def rewrite_answer(source: str, form_id: str, answer: dict | None) -> str:
             continue
         for kw in call.keywords:
             if kw.arg == "answer":
-                start = _offset(lines, kw.value.lineno, kw.value.col_offset)
-                end = _offset(lines, kw.value.end_lineno, kw.value.end_col_offset)
+                start = offset(lines, kw.value.lineno, kw.value.col_offset)
+                end = offset(lines, kw.value.end_lineno, kw.value.end_col_offset)
                 return source[:start] + literal + source[end:]
-        end = _offset(lines, call.end_lineno, call.end_col_offset) - 1  # before ")"
+        end = offset(lines, call.end_lineno, call.end_col_offset) - 1  # before ")"
         head = source[:end].rstrip()
         sep = " " if head.endswith(",") else ", "
         return head + sep + "answer=" + literal + source[end:]

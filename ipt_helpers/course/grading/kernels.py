@@ -1,8 +1,8 @@
 """Executing one notebook in a sandboxed kernel, with a time limit (runs on a Dask worker).
 
 ``SandboxKernelManager`` starts the kernel in a private folder, as another user when a uid
-is given (``ipt_helpers.sandbox``), forked from a fork server when ``fork`` is set
-(``ipt_helpers.kernel_forkserver``); ``SandboxExecute`` is nbgrader's Execute step using it;
+is given (``ipt_helpers.course.grading.sandbox``), forked from a fork server when ``fork`` is set
+(``ipt_helpers.course.grading.kernel_forkserver``); ``SandboxExecute`` is nbgrader's Execute step using it;
 ``execute_notebook`` runs a sanitised notebook and never raises for a student's notebook.
 """
 
@@ -21,7 +21,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 from traitlets import Any, Bool, Integer, Unicode
 
-from .kernel_forkserver import ForkServerProvisioner
+from ipt_helpers.course.grading.kernel_forkserver import ForkServerProvisioner
 
 #: Set in every grading kernel: forms then show the recorded answers in words.
 EXECUTION_ENV = {"NBGRADER_EXECUTION": "autograde"}

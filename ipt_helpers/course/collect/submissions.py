@@ -18,7 +18,7 @@ nbgrader's ``ExtractorPlugin`` extracts it). Two layouts are understood:
 Two more layouts are the LMS's own downloads (``--from canvas`` / ``--from moodle``, or
 detected when the notebooks' names fit one layout and no other; names that fit two are
 refused with a request for ``--from``); the naming, and where it was checked, is described
-in ``ipt_helpers.lms``:
+in ``ipt_helpers.course.collect.lms``:
 
 - Canvas "Download Submissions": ``smithjohn[_LATE]_<canvas user id>_<file id>_<notebook>``;
   the Canvas user id is looked up in the gradebook's students (``lms_user_id``, filled by
@@ -45,20 +45,19 @@ every file that cannot be filed is named with the reason.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
 import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from pathlib import Path, PurePosixPath
 
-from . import lms
-from .course import Course, CourseError
+from ipt_helpers.course.collect import lms
+from ipt_helpers.course.files import write_atomic
+from ipt_helpers.course.folder import Course, CourseError
 
 # nbgrader's documented example named_regexp (FileNameCollectorPlugin help), with the notebook
 # name widened to allow hyphens, the student id ending at the first "_attempt_" (ids may
@@ -96,7 +95,7 @@ class Outcome:
 
 def _quiet_logger() -> logging.Logger:
     """nbgrader's plugin warns on every unmatched name; we report those ourselves."""
-    log = logging.getLogger("ipt_helpers.collect.nbgrader")
+    log = logging.getLogger("ipt_helpers.course.collect.submissions.nbgrader")
     log.setLevel(logging.ERROR)
     return log
 
@@ -183,7 +182,7 @@ class _Roster:
     """The gradebook's students, looked up by LMS user id and by name."""
 
     def __init__(self, course: Course):
-        from .roster import course_roster
+        from ipt_helpers.course.collect.roster import course_roster
 
         self.people = course_roster(course)
         self.by_lms = {p.lms_user_id: p for p in self.people if p.lms_user_id}
@@ -245,12 +244,12 @@ def read_worksheet(path: Path, timezone: str | None = None) -> dict[str, tuple[s
     default: this computer's), as Moodle shows them in the downloading user's time zone."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from .roster import _column, _read_rows
+    from ipt_helpers.course.collect.roster import column, read_rows
 
-    header, rows = _read_rows(Path(path))
-    ident = _column(header, lms.MOODLE_WORKSHEET_ID)
-    when = _column(header, lms.MOODLE_WORKSHEET_TIME)
-    email = _column(header, lms.MOODLE_EMAIL)
+    header, rows = read_rows(Path(path))
+    ident = column(header, lms.MOODLE_WORKSHEET_ID)
+    when = column(header, lms.MOODLE_WORKSHEET_TIME)
+    email = column(header, lms.MOODLE_EMAIL)
     if ident is None or when is None:
         raise CourseError(f"{path} does not look like Moodle's grading worksheet: it has no "
                           "'Identifier' and 'Last modified (submission)' columns (its columns: "
@@ -355,27 +354,6 @@ def _check_notebook(data: bytes) -> str | None:
     return None
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` through a temporary file in the same folder, then rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def read_zip(course: Course, assignment: str, zip_path: Path, source: str = "auto",
@@ -571,11 +549,11 @@ def collect(course: Course, assignment: str, zip_path: Path, force: bool = False
             out.skipped.append(student)
             continue
         for f, target in zip(files, targets):
-            _write_atomic(target, f.data)
+            write_atomic(target, f.data)
             print(f"collected {student} / {f.notebook}: {target.relative_to(course.root)}"
                   f"  (from {f.member})" + ("  LATE" if f.late else ""))
         if stamps:
-            _write_atomic(stamp_file, max(stamps).isoformat(" ").encode())
+            write_atomic(stamp_file, max(stamps).isoformat(" ").encode())
             if any(f.late for f in files):
                 how = ("one second after the due date: Canvas gives no time"
                        if out.layout == "canvas" else "from Moodle's grading worksheet, UTC")

@@ -9,7 +9,7 @@ In an instructor's source notebook a question also carries its key and teaching 
 (``points``, the key field of its rule kind — ``accept``, ``correct``/``neutral``, ``order``,
 ``placement`` or ``tags`` — ``feedback``, ``explain``) and, when it only applies after a
 given answer to another question, ``when``. Those are keyword-only; the student's version
-of the cell keeps only ``points`` and ``when`` (``ipt_helpers.items``).
+of the cell keeps only ``points`` and ``when`` (``ipt_helpers.forms.items``).
 """
 
 from __future__ import annotations
@@ -18,11 +18,22 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-import ipywidgets as w
+
+
+class _Widgets:
+    """ipywidgets, imported when a form is first drawn: checking, scoring and deriving items
+    (the instructor's commands, the book build) never draw one, so never import it."""
+
+    def __getattr__(self, name):
+        import ipywidgets
+
+        return getattr(ipywidgets, name)
+
+
+w = _Widgets()
 
 Option = tuple[str, str]  # (label shown to the student, key recorded)
 
-NOT_ANSWERED = None
 #: The first entry of every dropdown: nothing chosen yet (its value "" is read as None; a
 #: value of None would show an empty dropdown instead of this hint).
 CHOOSE = "choose…"

@@ -30,7 +30,7 @@ from jupyter_client.provisioning import LocalProvisioner
 #: and what the course's notebooks import. A module missing here is imported by the kernel.
 PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "psutil",
            "sqlite3", "IPython.core.completerlib", "IPython.core.debugger", "ipywidgets",
-           "ipt_helpers.widgets", "ipt_helpers.recording", "ipt_helpers.scoring"]
+           "ipt_helpers.forms.questions", "ipt_helpers.forms.recording", "ipt_helpers.forms.scoring"]
 
 
 def is_ipykernel(cmd: list[str]) -> bool:
@@ -190,7 +190,7 @@ class ForkServer:
                 if self.failed:
                     raise RuntimeError(self.failed)
                 self.proc = subprocess.Popen(
-                    [self.python, "-m", "ipt_helpers.kernel_forkserver"], cwd="/", env=env,
+                    [self.python, "-m", "ipt_helpers.course.grading.kernel_forkserver"], cwd="/", env=env,
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, close_fds=True)
             try:
                 self.proc.stdin.write(request)

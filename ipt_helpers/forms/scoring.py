@@ -1,13 +1,13 @@
 """Scoring recorded answers against a key, for nbgrader's hidden test cells.
 
-A hidden test cell ends with ``score(form_id, rubric)`` (``ipt_helpers.recording``, which
+A hidden test cell ends with ``score(form_id, rubric)`` (``ipt_helpers.forms.recording``, which
 holds the recorded answers). The cell's value is the points
 earned (nbgrader's numeric partial credit); feedback goes to stdout, never stderr (which
 would zero the cell). The rubric maps question ids to one rule each; ``RULES`` below is the
 one table of rule kinds (the question type each scores, the field holding its key, how an
 answer earns its fraction, and the answer that earns full marks). Instructors do not write
 rubrics by hand: each question's key is part of its definition in the form cell
-(``Single(..., accept={...})``) and ``ipt_helpers.items`` derives the rubric from it.
+(``Single(..., accept={...})``) and ``ipt_helpers.forms.items`` derives the rubric from it.
 
 - ``accept`` (Single): ``{"grief": 1, "role_transition": 0.5}`` — each defensible answer
   earns its fraction of the points.
@@ -122,7 +122,7 @@ class Rule:
     """One kind of scoring rule."""
 
     field: str                         # the rule's key field, also the question's attribute
-    question: str                      # the question type it scores (ipt_helpers.widgets)
+    question: str                      # the question type it scores (ipt_helpers.forms.questions)
     fraction: Callable[[dict, Any], float]  # (rule, recorded value) -> share of the points
     best: Callable[[dict], Any]        # rule -> a recorded value that earns full marks
     extra: tuple[str, ...] = ()        # other key fields this kind may carry

@@ -1,18 +1,52 @@
 """Isolation of student code on the grading machine (operating-system side).
 
 When ``ipt-course grade`` runs as root on Linux, each grading kernel runs as its own
-unprivileged user id (``SANDBOX_UID_BASE`` + a task number, no passwd entry needed), in a
+unprivileged user id (leased from ``SANDBOX_UID_BASE`` upwards by ``lease_uid``: no passwd
+entry needed, and never the same as a kernel of another run on this machine), in a
 private folder, with a Python other users can read. Student code then reads neither the
 course folder (keys, the gradebook, other students' work) nor another kernel's memory.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import sys
 from pathlib import Path
 
-SANDBOX_UID_BASE = 200_000  # per-kernel user ids: base + task number (no passwd entry needed)
+SANDBOX_UID_BASE = 200_000  # per-kernel user ids, leased (no passwd entry needed)
+SANDBOX_UIDS = 50_000       # how many: more than kernels can run at once on one machine
+#: one lock file per leased user id, shared by every grading run on this machine
+LEASES = Path("/run/ipt-curriculum/kernel-uids")
+
+
+@contextlib.contextmanager
+def lease_uid(leases: Path = LEASES):
+    """A user id no other kernel on this machine holds while the ``with`` block runs.
+
+    Each id is a file under ``leases`` locked with ``flock``: the lock is this machine's
+    record that the id is in use, by any grading run or worker (two courses graded at once,
+    two test workers), and the kernel drops it when the lease ends, or when its process
+    dies, so a crash never keeps an id.
+    """
+    leases.mkdir(mode=0o700, parents=True, exist_ok=True)
+    start = SANDBOX_UID_BASE + (os.getpid() * 7919) % SANDBOX_UIDS  # spread runs apart
+    for n in range(SANDBOX_UIDS):
+        uid = SANDBOX_UID_BASE + (start - SANDBOX_UID_BASE + n) % SANDBOX_UIDS
+        fd = os.open(leases / str(uid), os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            yield uid
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+        return
+    raise RuntimeError(f"no free kernel user id in {leases}: {SANDBOX_UIDS} kernels run at once")
 
 
 def open_to_others(path: str | os.PathLike) -> bool:
@@ -30,7 +64,7 @@ def kernel_venvs() -> list[Path]:
     copy under /var/lib/ipt-curriculum named after the checkout's path."""
     import hashlib
 
-    checkout = Path(__file__).resolve().parent.parent
+    checkout = Path(__file__).resolve().parents[3]  # ipt_helpers/course/grading/ -> the checkout
     digest = hashlib.sha1(f"{checkout}\n".encode()).hexdigest()[:12]  # as `echo DIR | sha1sum`
     return [checkout / ".venv-kernel" / "bin" / "python",
             Path("/var/lib/ipt-curriculum") / f"venv-kernel-{digest}" / "bin" / "python"]

@@ -8,7 +8,7 @@
   agreement of first and second marks the report shows.
 
 Writing marks (nbgrader's manual scores, rubric comments, second marks) is
-``ipt_helpers.marking_store``.
+``ipt_helpers.course.marking.store``.
 """
 
 from __future__ import annotations
@@ -104,8 +104,8 @@ def second_sample(answers: list[Answer], fraction: float = 0.2) -> list[Answer]:
 def second_marking(gb, course, assignment: str) -> list[dict]:
     """Per written question with second marks: the agreement figures (exact, within one point,
     weighted kappa) of first against second marks, and the answers more than a point apart."""
-    from .agreement import agreement
-    from .marking_store import second_marks
+    from ipt_helpers.course.agreement import agreement
+    from ipt_helpers.course.marking.store import second_marks
 
     out = []
     for q in written_questions(course, assignment):

@@ -1,5 +1,7 @@
-"""Agreement between two markers of the same written answers (second marking, issue 15).
+"""Agreement between two raters: Cohen's kappa, written once, and second-marking figures.
 
+``cohen_kappa(pairs)`` is used twice: by the report (the key against the class's choices of
+problem area, unweighted) and by second marking (first against second marks, weighted).
 ``agreement(pairs)`` takes (first mark, second mark) pairs for one question and gives the
 share of exact agreement, of agreement within one point, Cohen's weighted kappa (linear
 weights over the marks either marker gave, in the order of their value; Cohen 1968) and
@@ -21,21 +23,23 @@ class Agreement:
     apart: list = field(default_factory=list)   # (index, first, second), |first - second| > 1
 
 
-def weighted_kappa(pairs: list[tuple[float, float]]) -> float | None:
-    """Cohen's kappa with linear weights 1 - |i - j| / (k - 1) over the k distinct marks.
+def cohen_kappa(pairs: list[tuple], weighted: bool = False) -> float | None:
+    """Cohen's kappa of two raters' ``(a, b)`` ratings (Cohen 1960); with ``weighted``, linear
+    weights 1 - |i - j| / (k - 1) over the k distinct values in order (Cohen 1968).
 
-    None when it is undefined (no pairs, or both markers gave one and the same mark to all).
+    None when it is undefined (no pairs, or one and the same rating for all).
     """
     if not pairs:
         return None
-    marks = sorted({m for pair in pairs for m in pair})
-    if len(marks) == 1:
+    seen = dict.fromkeys(v for pair in pairs for v in pair)
+    values = sorted(seen) if weighted else list(seen)
+    if len(values) == 1:
         return None
-    index = {m: i for i, m in enumerate(marks)}
-    k, n = len(marks), len(pairs)
+    index = {v: i for i, v in enumerate(values)}
+    k, n = len(values), len(pairs)
 
     def weight(i, j):
-        return 1 - abs(i - j) / (k - 1)
+        return 1 - abs(i - j) / (k - 1) if weighted else float(i == j)
 
     first = [0.0] * k
     second = [0.0] * k
@@ -46,6 +50,11 @@ def weighted_kappa(pairs: list[tuple[float, float]]) -> float | None:
         observed += weight(index[a], index[b]) / n
     expected = sum(weight(i, j) * first[i] * second[j] for i in range(k) for j in range(k))
     return None if expected >= 1 else (observed - expected) / (1 - expected)
+
+
+def weighted_kappa(pairs: list[tuple[float, float]]) -> float | None:
+    """Linearly weighted kappa of marks (second marking)."""
+    return cohen_kappa(pairs, weighted=True)
 
 
 def agreement(pairs: list[tuple[float, float]]) -> Agreement:

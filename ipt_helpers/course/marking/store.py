@@ -25,7 +25,7 @@ import secrets
 from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, and_, case, delete,
                         exc, func, insert, select, update)
 
-from .course import CourseError
+from ipt_helpers.course.folder import CourseError
 
 META = MetaData()
 SECRET = Table("ipt_marking_secret", META,

@@ -19,7 +19,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import lms
+from ipt_helpers.course.collect import lms
 
 NOT_SUBMITTED = "not submitted"
 AWAITING = "awaiting marking"
@@ -125,7 +125,7 @@ def write_csv(rows: list[Result], target: Path) -> None:
 
 
 def write_canvas(rows: list[Result], target: Path, canvas_ids: dict[str, str] | None = None) -> None:
-    """A CSV that Canvas's Gradebook ▸ Import reads (see ``ipt_helpers.lms``).
+    """A CSV that Canvas's Gradebook ▸ Import reads (see ``ipt_helpers.course.collect.lms``).
 
     Columns: Student ("Last, First"), ID (the Canvas user id, from the roster's lms_user_id),
     SIS User ID (empty), SIS Login ID (the course's student id), Section (empty), then one

@@ -36,11 +36,6 @@ COURSE_OBJECTIVES = {
     7: "Explain reasoning in writing",
 }
 
-SOURCE_NOTE = ("*Instructor's notebook. The student's introduction (title, convention, "
-               "objectives, time and how to answer) is written at release from this notebook's "
-               "metadata (`ipt`, see `ipt_helpers/assignment.py`).*")
-
-
 @dataclass
 class AssignmentInfo:
     title: str

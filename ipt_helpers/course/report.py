@@ -5,9 +5,9 @@ Writes ``reports/<assignment>/index.html`` (or ``--out``) with
 - the distribution of total scores (a histogram and its table),
 - each graded item: mean points and difficulty, the classical difficulty index = the mean
   fraction of the item's points the class earned (1 = everyone right, 0 = no one),
-- the most-missed concepts: the IPT domain terms (``ipt_helpers.model``) that each hidden test
+- the most-missed concepts: the IPT domain terms (``ipt_helpers.forms.model``) that each hidden test
   checks — the keys worth credit in each form's definition in the source notebooks
-  (``ipt_helpers.items``) — ranked by the mean difficulty of the items that test them,
+  (``ipt_helpers.forms.items``) — ranked by the mean difficulty of the items that test them,
 - the students who have not submitted (in the gradebook, or in a ``students.csv`` roster
   with an ``id`` column in the course root, but with no submission of this assignment).
 
@@ -19,20 +19,19 @@ students, the roster or the gradebook is escaped with ``html.escape``.
 from __future__ import annotations
 
 import base64
-import contextlib
 import csv
 import html
 import io
-import os
 import statistics
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import model
-from .course import Course, CourseError
-from .items import concepts as item_keys
-from .items import notebook_items
+from ipt_helpers.forms import model
+from ipt_helpers.course.agreement import cohen_kappa
+from ipt_helpers.course.files import write_atomic
+from ipt_helpers.course.folder import Course, CourseError
+from ipt_helpers.forms.items import concepts
+from ipt_helpers.forms.items import notebook_items
 
 GENERATOR = '<meta name="generator" content="ipt-course report">'
 FIGURES = {
@@ -62,7 +61,7 @@ def item_concepts(course: Course, assignment: str) -> dict[tuple[str, str], list
             out[(path.stem, meta["grade_id"])] = []
         for item in notebook_items(nb).items:
             if item.grade_id:
-                out[(path.stem, item.grade_id)] = item_keys(item.definition.rubric())
+                out[(path.stem, item.grade_id)] = concepts(item.definition.rubric())
     return out
 
 
@@ -70,7 +69,7 @@ def item_concepts(course: Course, assignment: str) -> dict[tuple[str, str], list
 
 
 @dataclass
-class Item:
+class ItemStats:
     notebook: str
     name: str
     kind: str            # "auto" (hidden test) or "manual" (written answer)
@@ -93,7 +92,7 @@ class Item:
 class Concept:
     key: str
     label: str
-    items: list[Item]
+    items: list[ItemStats]
 
     @property
     def difficulty(self) -> float | None:
@@ -106,7 +105,7 @@ class ClassStats:
     assignment: str
     max_score: float
     totals: list[tuple[str, float]]                 # (student id, score)
-    items: list[Item]
+    items: list[ItemStats]
     concepts: list[Concept]                         # most missed first
     missing: list[tuple[str, str, str]]             # (student id, name, where listed)
     not_graded: list[str]                           # in submitted/ but not in the gradebook
@@ -163,11 +162,11 @@ def class_stats(course: Course, assignment: str) -> ClassStats:
         except MissingEntry:
             raise CourseError(f"{assignment} is not in the gradebook yet: release it and grade "
                               "its submissions first (ipt-course release, ipt-course grade)") from None
-        items: dict[tuple[str, str], Item] = {}
+        items: dict[tuple[str, str], ItemStats] = {}
         for nb in a.notebooks:
             for cell in nb.grade_cells:
                 kind = "auto" if cell.cell_type == "code" else "manual"
-                items[(nb.name, cell.name)] = Item(nb.name, cell.name, kind,
+                items[(nb.name, cell.name)] = ItemStats(nb.name, cell.name, kind,
                                                    float(cell.max_score or 0))
         totals = []
         late = []
@@ -189,7 +188,7 @@ def class_stats(course: Course, assignment: str) -> ClassStats:
                     else:
                         item.scores.append(float(g.score or 0))
         names = {s.id: " ".join(p for p in (s.first_name, s.last_name) if p) for s in gb.students}
-        from .marking import second_marking
+        from ipt_helpers.course.marking.questions import second_marking
         second = second_marking(gb, course, assignment)
         max_score = float(a.max_score or 0)
     missing = []
@@ -202,7 +201,7 @@ def class_stats(course: Course, assignment: str) -> ClassStats:
     collected = set(course.submitted_students(assignment))
     ordered = sorted(items.values(), key=lambda i: (order.get((i.notebook, i.name), len(order)),
                                                      i.notebook, i.name))
-    by_concept: dict[str, list[Item]] = {}
+    by_concept: dict[str, list[ItemStats]] = {}
     for item in ordered:
         for key in concepts_of.get((item.notebook, item.name), []):
             by_concept.setdefault(key, []).append(item)
@@ -318,18 +317,11 @@ class Confusion:
     def kappa(self, area: str | None = None) -> float | None:
         """Cohen's kappa between the key and the students' choices: over all areas, or for
         ``area`` alone as present/absent (as the published figures are)."""
-        if not self.answers or (area is not None and not self.row(area)):
+        if area is not None and not self.row(area):
             return None
-        def same(k, c):
-            return k == c if area is None else (k == area) == (c == area)
-        observed = sum(n for (k, c), n in self.counts.items() if same(k, c)) / self.answers
-        labels = self.areas + [NO_ANSWER] if area is None else [True, False]
-        def share(side, label):
-            def match(value):
-                return value == label if area is None else (value == area) == label
-            return sum(n for pair, n in self.counts.items() if match(pair[side])) / self.answers
-        expected = sum(share(0, lab) * share(1, lab) for lab in labels)
-        return None if expected >= 1 else (observed - expected) / (1 - expected)
+        pairs = [((k, c) if area is None else (k == area, c == area))
+                 for (k, c), n in self.counts.items() for _ in range(n)]
+        return cohen_kappa(pairs)
 
 
 def focus_questions(course: Course, assignment: str) -> list[FocusQuestion]:
@@ -361,7 +353,7 @@ def confusion(course: Course, assignment: str, students: list[str]) -> Confusion
     ``students`` (read from the submitted notebooks as literals, never executed)."""
     import nbformat
 
-    from .recording import notebook_answers
+    from ipt_helpers.forms.recording import notebook_answers
 
     questions = focus_questions(course, assignment)
     if not questions:
@@ -612,23 +604,6 @@ phases and techniques among its accepted, correct, ordered or sorted answers).</
 """
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def write_report(course: Course, assignment: str, out_dir: Path | None = None) -> Path:
@@ -664,6 +639,6 @@ def write_report(course: Course, assignment: str, out_dir: Path | None = None) -
                           "Mean difficulty of the items testing the concept (lower = more missed)"),
     }
     for key, png in figures.items():
-        _write_atomic(out / FIGURES[key], png)
-    _write_atomic(index, render(stats, figures).encode("utf-8"))
+        write_atomic(out / FIGURES[key], png)
+    write_atomic(index, render(stats, figures).encode("utf-8"))
     return index

@@ -3,7 +3,7 @@
 Every worker receives once a ``Job`` (the course configuration, nbgrader's sanitising steps
 as Autograde runs them, a copy of an sqlite gradebook, the assignment's other files). For
 each submission, ``grade_notebook`` runs on a worker: nbgrader's sanitising steps, then the
-sandboxed execution (``ipt_helpers.kernels``). The coordinator's ``Dispatcher`` submits
+sandboxed execution (``ipt_helpers.course.grading.kernels``). The coordinator's ``Dispatcher`` submits
 without waiting and hands back each result, checking it was made from exactly that
 submission (else it sends it again).
 """
@@ -20,8 +20,8 @@ from pathlib import Path
 import nbformat
 from sqlalchemy.exc import SAWarning
 
-from .kernels import execute_notebook
-from .sandbox import SANDBOX_UID_BASE
+from ipt_helpers.course.grading.kernels import execute_notebook
+from ipt_helpers.course.grading.sandbox import lease_uid
 
 # nbgrader's gradebook code triggers SQLAlchemy autoflush warnings ("Object of type
 # <SubmittedAssignment> not in session"), harmless and meaningless to a grader; workers run
@@ -63,15 +63,19 @@ def sanitise(nb, student: str, notebook: str, job: Job):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def grade_notebook(submitted: bytes, student: str, notebook: str, uid: int | None, job: Job) -> dict:
-    """On a worker: sanitise a submitted notebook, then execute it (see execute_notebook)."""
+def grade_notebook(submitted: bytes, student: str, notebook: str, sandboxed: bool, job: Job) -> dict:
+    """On a worker: sanitise a submitted notebook, then execute it (see execute_notebook),
+    as a user id leased on the worker's machine when ``sandboxed``."""
     try:
         nb = nbformat.reads(submitted.decode("utf-8"), as_version=4)
         nb = sanitise(nb, student, notebook, job)
         data = nbformat.writes(nb).encode("utf-8")
     except Exception as err:  # a broken submission costs this notebook, never the run
         return {"error": f"{type(err).__name__}: {err}"}
-    return execute_notebook(data, job.files, job.settings, uid, job.notebook_timeout, job.python)
+    if not sandboxed:
+        return execute_notebook(data, job.files, job.settings, None, job.notebook_timeout, job.python)
+    with lease_uid() as uid:
+        return execute_notebook(data, job.files, job.settings, uid, job.notebook_timeout, job.python)
 
 
 def notebook_digest(nb) -> str:
@@ -102,10 +106,9 @@ class Dispatcher:
     def submit(self, key, submitted: bytes, digest: str):
         """Grade ``submitted`` (the notebook as handed in) for ``key`` = (student, notebook)."""
         self._count += 1
-        uid = SANDBOX_UID_BASE + self._count if self.sandboxed else None
         self.digests[key] = digest
         self.futures[key] = self.client.submit(
-            grade_notebook, submitted, key[0], key[1], uid, self.job,
+            grade_notebook, submitted, key[0], key[1], self.sandboxed, self.job,
             key=f"ipt-grade-{self._count}-{hashlib.sha1(repr(key).encode()).hexdigest()[:8]}",
             pure=False)
 

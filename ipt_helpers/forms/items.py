@@ -13,7 +13,7 @@ A form cell such as::
 
 holds the questions with their key, partial credit, feedback and explanation. Its graded
 test cell, in the source, is only ``score("case-b")``. From the definition this module
-derives what nbgrader needs (``ipt_helpers.student_version`` applies it at release time):
+derives what nbgrader needs (``ipt_helpers.course.release.student_version`` applies it at release time):
 
 - the student's form cell: the same call with the key fields removed and ``answer=None``;
 - the hidden test: ``score("case-b", {rubric})``, which reaches only the instructor's and
@@ -33,9 +33,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import model, widgets
-from .cellsource import calls, parse_cell, rewrite_answer, to_literal
-from .scoring import KEY_FIELDS, RULES, Rule
+from ipt_helpers.forms import model
+from ipt_helpers.forms import questions as widgets
+from ipt_helpers.forms.cellsource import calls, parse_cell, rewrite_answer, to_literal
+from ipt_helpers.forms.scoring import KEY_FIELDS, RULES, Rule
 
 #: What a form definition may use.
 NAMESPACE = {name: getattr(widgets, name) for name in ("Single", "Multi", "Order", "Sort", "Text")}
@@ -91,10 +92,6 @@ def rule_of(question) -> dict | None:
             rule[name] = getattr(question, name)
     return rule
 
-
-def has_key(question) -> bool:
-    """True when the question carries any key or feedback field (an instructor's definition)."""
-    return any(getattr(question, f, None) for f in KEY_FIELDS)
 
 
 # --- reading definitions ----------------------------------------------------------------------
@@ -235,7 +232,7 @@ def hidden_test(form_id: str, rubric: dict[str, dict]) -> str:
     """The hidden test cell that scores ``form_id`` with its key."""
     return (f"{TEST_HEADER.format(form_id=form_id)}\n"
             "### BEGIN HIDDEN TESTS\n"
-            "from ipt_helpers.recording import score\n"
+            "from ipt_helpers.forms.recording import score\n"
             f"score({json.dumps(form_id)}, {to_literal(rubric)})\n"
             "### END HIDDEN TESTS")
 

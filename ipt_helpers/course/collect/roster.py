@@ -10,7 +10,7 @@ The course id of a student is, by default: Canvas ``SIS Login ID``, else ``SIS U
 else ``canvas-<ID>``; Moodle ``ID number``, else ``Username``, else ``Email address``;
 ``--id-column`` chooses another column. A student already in the gradebook under the same
 Canvas user id keeps the id it has. The column headings accepted are listed in
-``ipt_helpers.lms`` (Moodle's were not confirmed from its documentation; common variants
+``ipt_helpers.course.collect.lms`` (Moodle's were not confirmed from its documentation; common variants
 are accepted).
 
 Importing is idempotent: a second import of the same file changes nothing. Values missing
@@ -25,8 +25,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import lms
-from .course import STUDENT_ID, Course, CourseError
+from ipt_helpers.course.collect import lms
+from ipt_helpers.course.folder import STUDENT_ID, Course, CourseError
 
 FORMATS = ("canvas", "moodle", "csv")
 FIELDS = ("first_name", "last_name", "email", "lms_user_id")
@@ -45,7 +45,7 @@ class Person:
         return " ".join(p for p in (self.first_name, self.last_name) if p)
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+def read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     path = Path(path)
     if not path.is_file():
         raise CourseError(f"roster file {path} does not exist")
@@ -74,7 +74,7 @@ def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     return header, rows
 
 
-def _column(header: list[str], names) -> str | None:
+def column(header: list[str], names) -> str | None:
     """The first of ``names`` in ``header`` (compared without case and spaces)."""
     def norm(s):
         return "".join(s.lower().split())
@@ -97,10 +97,10 @@ def read_roster(path: Path, fmt: str, id_column: str | None = None
     why), and the rows left out as expected (Canvas's test student, teachers)."""
     if fmt not in FORMATS:
         raise CourseError(f"unknown roster format {fmt!r}: use one of {', '.join(FORMATS)}")
-    header, rows = _read_rows(path)
+    header, rows = read_rows(path)
     chosen = None
     if id_column:
-        chosen = _column(header, [id_column])
+        chosen = column(header, [id_column])
         if chosen is None:
             raise CourseError(f"{path} has no column {id_column!r} (its columns: "
                               f"{', '.join(header)})")
@@ -109,13 +109,13 @@ def read_roster(path: Path, fmt: str, id_column: str | None = None
     left_out: list[str] = []
 
     if fmt == "canvas":
-        student = _column(header, [lms.CANVAS_STUDENT, "Student Name"])
-        canvas_id = _column(header, [lms.CANVAS_ID])
+        student = column(header, [lms.CANVAS_STUDENT, "Student Name"])
+        canvas_id = column(header, [lms.CANVAS_ID])
         if student is None or canvas_id is None:
             raise _missing(path, "a Canvas gradebook export",
                            header, f"{lms.CANVAS_STUDENT!r} and {lms.CANVAS_ID!r}")
-        ids = [c for c in (_column(header, [lms.CANVAS_SIS_LOGIN_ID]),
-                           _column(header, [lms.CANVAS_SIS_USER_ID])) if c]
+        ids = [c for c in (column(header, [lms.CANVAS_SIS_LOGIN_ID]),
+                           column(header, [lms.CANVAS_SIS_USER_ID])) if c]
         for n, row in enumerate(rows, 2):
             name = row.get(student, "")
             if not row.get(canvas_id) and (not name or name.strip() in lms.CANVAS_FLAG_ROWS
@@ -134,17 +134,17 @@ def read_roster(path: Path, fmt: str, id_column: str | None = None
             people.append(Person(cid, first, last, login if "@" in login else "", row[canvas_id]))
 
     elif fmt == "moodle":
-        first = _column(header, lms.MOODLE_FIRST)
-        last = _column(header, lms.MOODLE_LAST)
-        email = _column(header, lms.MOODLE_EMAIL)
+        first = column(header, lms.MOODLE_FIRST)
+        last = column(header, lms.MOODLE_LAST)
+        email = column(header, lms.MOODLE_EMAIL)
         if first is None or last is None:
             raise _missing(path, "a Moodle participants list", header, "'First name' and 'Last name'")
-        ids = [c for c in (_column(header, lms.MOODLE_ID_NUMBER),
-                           _column(header, lms.MOODLE_USERNAME), email) if c]
+        ids = [c for c in (column(header, lms.MOODLE_ID_NUMBER),
+                           column(header, lms.MOODLE_USERNAME), email) if c]
         if not chosen and not ids:
             raise _missing(path, "a Moodle participants list", header,
                            "'Email address', 'ID number' or 'Username'")
-        roles = _column(header, lms.MOODLE_ROLES)
+        roles = column(header, lms.MOODLE_ROLES)
         any_student = roles and any("student" in row.get(roles, "").lower() for row in rows)
         for n, row in enumerate(rows, 2):
             if not any(row.values()):
@@ -158,10 +158,10 @@ def read_roster(path: Path, fmt: str, id_column: str | None = None
                                  row.get(email, "") if email else ""))
 
     else:
-        sid = chosen or _column(header, lms.CSV_ID)
+        sid = chosen or column(header, lms.CSV_ID)
         if sid is None:
             raise _missing(path, "a student list", header, "'id'")
-        cols = {f: _column(header, names) for f, names in (
+        cols = {f: column(header, names) for f, names in (
             ("first_name", lms.CSV_FIRST), ("last_name", lms.CSV_LAST),
             ("email", lms.CSV_EMAIL), ("lms_user_id", lms.CSV_LMS_ID))}
         for row in rows:

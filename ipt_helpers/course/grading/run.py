@@ -1,0 +1,142 @@
+"""``ipt-course grade``: a grading run, from refusing early to reporting each outcome.
+
+The run checks what can refuse (the release, the sandbox) before a worker starts, starts a
+local Dask cluster while this process imports the grading code, grades through
+``autograde.grade_assignment`` and prints one line per skipped, resumed, failed or ignored
+submission. Its defaults come from the course's ``c.GradeOptions`` (``grade_defaults``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ipt_helpers.course.folder import Course, CourseError
+
+
+def _local_cluster(workers, threads):
+    """A LocalCluster whose worker processes are forked from one process that has imported
+    the grading code once (Dask's forkserver method), instead of each importing it."""
+    import dask
+    from dask.distributed import LocalCluster
+    from distributed.utils import get_mp_context
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        get_mp_context().set_forkserver_preload(["distributed", "ipt_helpers.course.grading.autograde"])
+        # ":0": the scheduler's HTTP server takes any free port (with None it asks for 8787
+        # and warns "Port 8787 is already in use" when another cluster has it)
+        return LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
+                            dashboard_address=":0")
+
+
+def progress_bar(done: int, of: int, width: int = 20) -> str:
+    """A text progress bar with its percentage, readable in a terminal and in a log."""
+    filled = round(width * done / of) if of else width
+    return f"{'#' * filled}{'.' * (width - filled)} {100 * done // of if of else 100:3d}%"
+
+
+class Progress:
+    """One progress bar: redrawn in place on a terminal, one line per notebook in a log."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.live = stream.isatty()
+
+    def __call__(self, key, outcome, done, of):
+        state = "error" if "error" in outcome else "executed"
+        line = f"[{done}/{of}] {progress_bar(done, of)} {key[0]} / {key[1]}: {state}"
+        if self.live:
+            end = "\n" if done == of else ""
+            print(f"\r{line[:self._width()]}\x1b[K", end=end, file=self.stream, flush=True)
+        else:
+            print(line, file=self.stream, flush=True)
+
+    def _width(self):
+        import shutil
+        return max(shutil.get_terminal_size().columns - 1, 20)
+
+
+def grade(course: Course, args) -> int:
+    """``ipt-course grade``: everything that can refuse is checked first; then the submissions
+    are graded on Dask workers (a local cluster, or ``args.scheduler``) and each outcome is
+    reported in words (exit 1 when a notebook failed or a folder was ignored)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ipt_helpers.course.grading.autograde import check_released
+    from ipt_helpers.course.grading.sandbox import needs_sandbox, open_to_others, sandbox_python
+
+    course.check_assignment(args.assignment)
+    # everything that can refuse is checked before a worker starts or a file is touched
+    check_released(course, args.assignment)
+    if args.no_sandbox:
+        python, note = None, ("--no-sandbox: kernels run as this user" +
+                              (" (root)" if needs_sandbox() else "") + ", each in a private folder")
+    else:
+        python, note = sandbox_python(args.sandbox_python or None)
+        if python is None and needs_sandbox():
+            raise CourseError(
+                f"not grading: this runs as root and {note.rstrip('.')}, so student code would run "
+                "as root. `make book` (or `make test`) builds the sandbox Python for this "
+                "checkout; or give one readable by all users with --sandbox-python PYTHON or "
+                "IPT_SANDBOX_PYTHON; or, to run student code as root anyway, --no-sandbox")
+    from dask.distributed import Client
+
+    with ThreadPoolExecutor(1) as pool:  # local workers start while this process imports
+        starting = None if args.scheduler else pool.submit(
+            _local_cluster, args.workers or os.cpu_count() or 1, args.threads)
+        from ipt_helpers.course.grading.autograde import grade_assignment
+        cluster = starting.result() if starting else None
+    client = Client(args.scheduler or cluster)
+    try:
+        workers = client.scheduler_info()["workers"].values()
+        print(f"workers: {len(workers)}, executing "
+              f"{sum(w.get('nthreads', 0) for w in workers)} notebooks at a time")
+        print(f"isolation: {note}")
+        if python and open_to_others(course.root):
+            course.root.chmod(course.root.stat().st_mode & ~0o077)
+            print(f"made {course.root} private to its owner (chmod go-rwx), so that student code "
+                  "cannot read the keys or the gradebook")
+        odd = [p.name for p in (course.root / "submitted").glob("*")
+               if (p / args.assignment).is_dir() and p.name not in course.submitted_students(args.assignment)]
+        report = grade_assignment(course, args.assignment, client=client, students=args.student or None,
+                       force=args.force, notebook_timeout=args.timeout, progress=Progress(),
+                       python=python)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    for student in report.skipped:
+        print(f"skipped {student}: already graded (use --force to grade again)")
+    for student in report.resumed:
+        print(f"graded {student} again: an earlier run stopped before all of its grades were written")
+    for (student, notebook), message in sorted(report.failed.items()):
+        print(f"FAILED {student} / {notebook}: {message}")
+    for name in odd:
+        print(f"IGNORED submitted/{name}: not a usable student id (letters, digits, . _ @ - only)")
+    n = len(report.graded)
+    print(f"graded {n} notebook(s) in {report.seconds:.1f} s"
+          + (f" ({report.seconds / n:.2f} s per notebook)" if n else ""))
+    return 1 if report.failed or odd else 0
+
+
+
+def grade_defaults(course_dir: str) -> dict:
+    """``grade``'s defaults: the course's GradeOptions (nbgrader_config.py), else the built-in
+    ones. Read before parsing, so that ``--help`` shows what a run would use."""
+    from traitlets.config import Config
+
+    try:
+        from ipt_helpers.course.grading.autograde import GradeOptions
+    except ImportError:  # the kernel side only: no grading here
+        return {"notebook_timeout": 300.0, "workers": 0, "threads": 2, "sandbox_python": ""}
+    try:
+        config = Course.open(course_dir).config()
+    except Exception:  # not a course folder: main() reports that
+        config = Config()
+    options = GradeOptions(config=config)
+    found = {name: getattr(options, name) for name in options.trait_names(config=True)}
+    cell = config.ExecutePreprocessor.get("timeout") if "ExecutePreprocessor" in config else None
+    found["cell_timeout"] = cell if isinstance(cell, (int, float)) else None
+    return found
+
+

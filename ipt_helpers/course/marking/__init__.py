@@ -1,0 +1,1 @@
+"""Marking: written answers by question (the marking page), rubric comments, second marking."""

@@ -1,0 +1,1 @@
+"""Release: check item definitions, then derive key-free student versions (nbgrader steps)."""
