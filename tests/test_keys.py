@@ -152,6 +152,29 @@ def test_ps7_the_102_week_figure_is_credited_to_the_1991_analysis():
     assert "in Frank et al. 1990 the median time to recurrence was 54 weeks with monthly IPT and 102" not in text
 
 
+def test_ps7_joaquin_a_plan_means_and_a_day_get_same_day_crisis_care():
+    """Issue 24 (safety taught one way): a plan, the means and a chosen day are the third tier,
+    an immediate crisis response with same-day crisis care before IPT. The keyed 'escalate' step
+    called emergency services only 'if he cannot keep himself safe', and a safety plan with a
+    follow-up next week lost nothing."""
+    key = rubric("ps7-suitability", "joaquin")["first_steps"]
+    assert "escalate" in key["correct"] and "next_week" not in key["correct"]
+    q = next(q for item in notebook_items(source("ps7-suitability")).items
+             if item.form_id == "joaquin" for q in item.definition.questions if q.id == "first_steps")
+    labels = dict((k, " ".join(label.split())) for label, k in q.options)
+    assert "same-day crisis or emergency care" in labels["escalate"]
+    assert "if he cannot keep himself safe" not in labels["escalate"]
+    top = maximum("ps7-suitability", "joaquin")
+    full = ["risk_assessment", "safety_plan", "escalate", "medication_review"]
+    assert earned("ps7-suitability", "joaquin", first_steps=full)[0] == top
+    # the disputed answer: a safety plan and next week instead of crisis care today
+    got, lines = earned("ps7-suitability", "joaquin",
+                        first_steps=["risk_assessment", "safety_plan", "medication_review",
+                                     "next_week"])
+    assert got == top - 2 and "crisis care today" in lines
+    assert "same-day crisis or emergency care" in " ".join(key["explain"].split())
+
+
 # --- ps8 -----------------------------------------------------------------------------------
 
 def test_ps8_convention_names_interpersonal_sensitivity():
