@@ -256,3 +256,86 @@ def test_ps9_follows_the_books_definitions_and_models_the_risk_question():
                          if c.metadata.get("nbgrader", {}).get("grade_id") == "case").split())
     assert "thoughts of ending their life" in case
 
+
+# --- issue 24: keys a trainer would mark differently ---------------------------------------
+
+def test_ps3_goals_follow_the_focus_the_student_chose():
+    """A student who proposed the half-credit transition focus and set transition goals loses
+    marks in Part 2 only; the goals are marked for the focus the student restates."""
+    top = maximum("ps3-formulation", "goals")
+    dispute = earned("ps3-formulation", "goals", focus="role_dispute",
+                     goals=["identify", "plan", "modify"], goals_transition=None)
+    transition = earned("ps3-formulation", "goals", focus="role_transition", goals=None,
+                        goals_transition=["mourn_old", "new_positive", "mastery"])
+    assert dispute[0] == transition[0] == top, transition[1]
+    assert "Does not apply" in transition[1]
+    # dispute goals ticked under a transition focus are not what is marked there
+    got, lines = earned("ps3-formulation", "goals", focus="role_transition",
+                        goals_transition=["identify", "plan"], goals=None)
+    assert got < top
+    key = rubric("ps3-formulation", "goals")
+    assert key["goals"]["when"] == {"focus": "role_dispute"}
+    assert key["goals_transition"]["when"] == {"focus": "role_transition"}
+
+
+def test_ps3_strategies_follow_the_focus_the_student_chose():
+    top = maximum("ps3-formulation", "strategies")
+    transition = earned("ps3-formulation", "strategies", focus="role_transition", strategies=None,
+                        strategies_transition=["review_old", "feelings", "opportunities",
+                                               "supports", "link_mood"])
+    assert transition[0] == top, transition[1]
+    dispute = earned("ps3-formulation", "strategies", focus="role_dispute",
+                     strategies=["stage", "comm", "role_play", "decision", "link_mood"],
+                     strategies_transition=None)
+    assert dispute[0] == top
+    # the techniques IPT avoids cost marks under either focus
+    got, lines = earned("ps3-formulation", "strategies", focus="role_transition", strategies=None,
+                        strategies_transition=["review_old", "feelings", "opportunities",
+                                               "supports", "link_mood", "cbt"])
+    assert got == top - 1 and "cognitive therapy" in lines
+
+
+def test_ps3_a_consistent_transition_answer_is_penalised_once():
+    lost = sum(maximum("ps3-formulation", f) for f in ("focus", "goals", "strategies"))
+    got = (earned("ps3-formulation", "focus", area="role_transition", stage=None)[0]
+           + earned("ps3-formulation", "goals", focus="role_transition", goals=None,
+                    goals_transition=["mourn_old", "new_positive", "mastery"])[0]
+           + earned("ps3-formulation", "strategies", focus="role_transition", strategies=None,
+                    strategies_transition=["review_old", "feelings", "opportunities",
+                                           "supports", "link_mood"])[0])
+    assert lost - got == maximum("ps3-formulation", "focus") / 2   # the half-credit focus, once
+
+
+def test_ps4_scoring_a_rating_scale_also_belongs_to_termination():
+    top = maximum("ps4-phases", "phase-sort")
+    key = full_marks(rubric("ps4-phases", "phase-sort"))["phases"]
+    for phase in ("initial", "middle", "termination"):
+        got, lines = earned("ps4-phases", "phase-sort", phases={**key, "t4": phase})
+        assert got == top, (phase, lines)
+    assert "first and latest scores" in " ".join(
+        rubric("ps4-phases", "phase-sort")["phases"]["explain"].split())
+
+
+@pytest.mark.parametrize("line, code", [("g", "A9"), ("g", "A10"), ("d", "A9"), ("d", "A10"),
+                                        ("k", "A9"), ("k", "A10")])
+def test_ps9_lines_d_g_and_k_accept_a_strategy_or_a_technique(line, code):
+    a = "ps9-measurement-fidelity"
+    key = full_marks(rubric(a, "rating"))["codes"]
+    got, lines = earned(a, "rating", codes={**key, line: code})
+    assert got == maximum(a, "rating"), lines
+
+
+def test_practice_tevita_lesieli_is_not_keyed_supportive_while_they_barely_talk():
+    import sys
+
+    from bookcheck import ROOT
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    import practice
+
+    text = (ROOT / "book" / "model" / "inventory.md").read_text(encoding="utf-8")
+    block = next(b for b in practice.blocks_in(text) if b["id"] == "practice-inventory")
+    questions, _ = practice.parse_block(block["source"], block["convention"])
+    qualities = next(q for q in questions if q.id == "qualities")
+    assert "supportive" not in qualities.tags["lesieli"]
+    assert set(qualities.tags["lesieli"]) == {"conflictual", "changed_near_onset"}
+    assert "mostly stopped talking" in " ".join(qualities.explain.split())
