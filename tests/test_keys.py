@@ -236,7 +236,7 @@ def test_ps8_nabil_violence_and_coercion_are_asked_about_before_the_joint_sessio
     asked = session_14.index("asked Nabil alone again whether anyone in the family had ever hit")
     assert asked < session_14.index("In the joint session")
     # and first in the inventory, before he is encouraged to reopen the silent dispute
-    assert "Asked, as before any plan to reopen a dispute, whether an argument" in \
+    assert "Because the work may mean reopening the dispute, the therapist asked whether" in \
         " ".join(ps8_cell("session-3").split())
     assert "saw Rania alone for a few minutes and asked her the same" in session_14
     assert rubric("ps8-capstone", "plan")["phase_plan"]["placement"]["screen_joint"] == "middle"
