@@ -124,6 +124,16 @@ def test_ps5_line_2_is_a_full_mark_choice_point_like_line_6():
     assert earned("ps5-communication", "imelda-exchange", turning="11")[0] == top - 2
 
 
+def test_ps5_imelda_is_asked_about_violence_before_the_dispute_is_reopened():
+    """Issue 24: the rehearsal brings an impasse back into the open at home, so the case says
+    that she was asked, on her own, about violence, fear and control first (book/safety/risk.md)."""
+    case = " ".join(next(c.source for c in source("ps5-communication").cells
+                         if c.metadata.get("nbgrader", {}).get("grade_id") == "case").split())
+    assert "asked Imelda on her own" in case
+    assert "physical or frightening" in case and "never been afraid of him" in case
+    assert case.index("never been afraid of him") < case.index("In session 5")
+
+
 # --- ps7 -----------------------------------------------------------------------------------
 
 def test_ps7_wei_ming_continuing_treatment_is_the_keyed_triage():
