@@ -9,6 +9,7 @@ in its source notebook's metadata (``ipt_helpers.course.assignment``). The direc
 renders one of the guide's tables from them, so the guide cannot drift from the notebooks.
 """
 
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -47,6 +48,14 @@ def _objectives(infos):
 TABLES = {"overview": _overview, "conventions": _conventions, "objectives": _objectives}
 
 
+def _in_course_order(infos):
+    """ps1, ps2, …, ps9, ps10: by the number in the assignment id, not alphabetically."""
+    def number(aid):
+        digits = re.match(r"ps(\d+)", aid)
+        return (int(digits.group(1)) if digits else float("inf"), aid)
+    return dict(sorted(infos.items(), key=lambda pair: number(pair[0])))
+
+
 class AssignmentTable(SphinxDirective):
     required_arguments = 1
 
@@ -56,7 +65,7 @@ class AssignmentTable(SphinxDirective):
             raise self.error(f"assignment-table: {kind!r} is not one of {', '.join(TABLES)}")
         for notebook in SOURCE.glob("*/*.ipynb"):
             self.env.note_dependency(str(notebook))
-        lines = list(TABLES[kind](course_assignments(SOURCE)))
+        lines = list(TABLES[kind](_in_course_order(course_assignments(SOURCE))))
         container = nodes.container()
         self.state.nested_parse(StringList(lines, source=self.get_source_info()[0]),
                                 self.content_offset, container)
