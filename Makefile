@@ -6,11 +6,13 @@ STAMP   := $(VENV)/.installed
 # Kernels started by nbgrader, nbval and JupyterLab must be this venv's python.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: book test release serve lab clean system-deps help
+.PHONY: book test test-all release serve lab clean system-deps help
 
 help:
 	@echo "make book    build the HTML book (_build/html) and the student versions (exercises/release)"
-	@echo "make test    run the whole test suite (builds the book first)"
+	@echo "make test    the first stage of the tests, under 15 minutes (builds the book first)"
+	@echo "make test-all the second stage: JupyterHub, PostgreSQL, crash kills, every page and"
+	@echo "             practice form, Notebook 7 twins (CI runs both)"
 	@echo "make serve   serve the built book on http://127.0.0.1:8000"
 	@echo "make lab     open JupyterLab on the course (instructor view)"
 	@echo "make clean   remove the built book and nbgrader's generated folders"
@@ -88,8 +90,15 @@ book: $(STAMP) $(KSTAMP) $(ASSETS)/.copied
 release: $(STAMP)
 	ipt-course --course exercises release --force
 
+# Two stages (README, "Tests"): `make test` leaves out what is marked `full`; `make test-all`
+# runs just that. Test files run on both cores (pytest-xdist), each file on one worker so
+# that its module-scoped servers and browsers are started once.
+PYTEST  := python -m pytest -n 2 --dist loadfile
 test: $(STAMP) $(KSTAMP) system-deps book
-	python -m pytest
+	$(PYTEST) -m "not full"
+
+test-all: $(STAMP) $(KSTAMP) system-deps book
+	$(PYTEST) -m full
 
 serve: $(STAMP)
 	python -m http.server --bind 127.0.0.1 --directory _build/html 8000

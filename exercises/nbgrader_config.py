@@ -4,6 +4,8 @@ import os
 
 from nbgrader.converters import GenerateAssignment, GenerateFeedback
 
+from ipt_helpers.course.results.feedback import readable_feedback
+
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
 
@@ -38,6 +40,10 @@ c.LimitOutput.max_traceback = 50
 # Written answers: the text students see in an empty manually graded cell.
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE (write in this cell; double-click to edit)"
 
-# Feedback pages show what students typed as text: their HTML is escaped, never run.
+# Feedback pages show what students typed as text (their HTML is escaped, never run), and each
+# hidden test as points and feedback in words, never its source, which holds the whole key.
+# Configured here, so `nbgrader generate_feedback`, formgrader's "Generate feedback" button and
+# `ipt-course feedback` make the same key-free page.
 c.GenerateFeedback.preprocessors = default_steps(GenerateFeedback) + [
     "ipt_helpers.course.results.feedback.EscapeStudentHTML"]
+readable_feedback(c)

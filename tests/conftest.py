@@ -1,8 +1,11 @@
+import atexit
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -34,10 +37,61 @@ def book_url():
         yield url
 
 
+# The layers of the suite, one folder each (README: "Tests"). infra/ (JupyterHub, PostgreSQL)
+# runs only in the second stage, `make test-all`, with everything marked `full`.
+LAYERS = {"unit", "course", "browser", "infra"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        layer = Path(str(item.fspath)).parent.name
+        if layer in LAYERS:
+            item.add_marker(layer)
+        if layer == "infra":
+            item.add_marker("full")
+
+
+def first_stage(values, keep):
+    """``values`` as test parameters; those not in ``keep`` run in the second stage only
+    (marked ``full``: `make test-all`), so `make test` checks a sample of each kind."""
+    return [v if v in keep else pytest.param(v, marks=pytest.mark.full) for v in values]
+
+
+def ipt_course_in_process(args, cwd):
+    """``ipt-course ARGS`` run in this process (``cli.main``), as a finished subprocess would
+    report it: exit code, stdout and stderr. Saves each call Python's and nbgrader's start-up;
+    tests/course/test_cli.py keeps a real subprocess per command."""
+    import contextlib
+    import io
+    import traceback
+
+    from ipt_helpers import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main([str(a) for a in args])
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+            except Exception:  # as the console script would: a traceback and exit 1
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(["ipt-course", *args], code, out.getvalue(), err.getvalue())
+
+
 def run(args, cwd, check=True, timeout=600):
-    """Run a command; on failure show its output in the test report."""
-    proc = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout)
+    """Run a command; on failure show its output in the test report. ``ipt-course`` runs in
+    this process (except ``mark``, which becomes a server)."""
+    args = [str(a) for a in args]
+    if args[0] == "ipt-course" and "mark" not in args:
+        proc = ipt_course_in_process(args[1:], cwd)
+    else:
+        proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"{args} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -58,6 +112,39 @@ if (ROOT / ".venv-kernel" / "bin" / "python").exists():
     os.environ.setdefault("IPT_SANDBOX_PYTHON", str(ROOT / ".venv-kernel" / "bin" / "python"))
 
 
+_RELEASES = Path(tempfile.mkdtemp(prefix="ipt-releases-"))
+atexit.register(shutil.rmtree, _RELEASES, True)
+
+
+def _fingerprint(course, assignment) -> str:
+    h = hashlib.sha1((course / "nbgrader_config.py").read_bytes())
+    for path in sorted((course / "source" / assignment).rglob("*")):
+        if path.is_file():
+            h.update(path.name.encode() + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def release_once(course, assignment):
+    """``nbgrader generate_assignment`` in ``course``, made once per test session (and worker)
+    for each distinct source and config, then copied: its release folder and gradebook. A
+    course that already has a gradebook is released for real."""
+    if (course / "gradebook.db").exists():
+        run(["nbgrader", "generate_assignment", assignment, "--force"], cwd=course)
+        return
+    made = _RELEASES / _fingerprint(course, assignment)
+    if not made.exists():
+        work = made.with_suffix(".part")
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(course, work, ignore=shutil.ignore_patterns("submitted", "autograded",
+                                                                      "feedback", "release"))
+        with open(work / "nbgrader_config.py", "a") as fh:  # the copy's own root
+            fh.write(f"\nc.CourseDirectory.root = {str(work)!r}\n")
+        run(["nbgrader", "generate_assignment", assignment, "--force"], cwd=work)
+        work.rename(made)
+    shutil.copytree(made / "release" / assignment, course / "release" / assignment)
+    shutil.copy(made / "gradebook.db", course / "gradebook.db")
+
+
 def make_submissions(course, assignment, kinds, extra_cells=None):
     """Release ``assignment`` in ``course`` and file one submission per kind:
     "perfect" (the instructor's answers), "blank", "partial" (the fixture). ``extra_cells``
@@ -65,7 +152,7 @@ def make_submissions(course, assignment, kinds, extra_cells=None):
     import nbformat
     from submissions import key_answers, partial_case, with_answers
 
-    run(["nbgrader", "generate_assignment", assignment, "--force"], cwd=course)
+    release_once(course, assignment)
     src = next((course / "source" / assignment).glob("*.ipynb"))
     release = nbformat.read(course / "release" / assignment / src.name, as_version=4)
     key = key_answers(nbformat.read(src, as_version=4))

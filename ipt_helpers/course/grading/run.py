@@ -38,9 +38,9 @@ def progress_bar(done: int, of: int, width: int = 20) -> str:
 class Progress:
     """One progress bar: redrawn in place on a terminal, one line per notebook in a log."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.live = stream.isatty()
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr  # where stderr is when the run starts
+        self.live = self.stream.isatty()
 
     def __call__(self, key, outcome, done, of):
         state = "error" if "error" in outcome else "executed"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 
+from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
@@ -147,22 +148,31 @@ class ReadableFeedback(Preprocessor):
                 data.pop("application/vnd.jupyter.widget-view+json")
 
 
+class FeedbackExporter(HTMLExporter):
+    """nbgrader's HTML exporter under its own name, so that this course's feedback template is
+    configured for feedback pages only (``c.FeedbackExporter``), never for formgrader's views,
+    which use ``HTMLExporter`` with their own template."""
+
+
 def readable_feedback(config):
-    """Feedback pages a student can read (ipt_helpers.course.results.feedback): this course's template, and
-    the step that turns each hidden test's output into points and feedback, hiding its source."""
-    import os as _os
+    """Configure key-free feedback pages on ``config`` (a course's ``nbgrader_config.py`` calls
+    this with ``c``, so ``nbgrader generate_feedback``, formgrader's *Generate feedback* button
+    and ``ipt-course feedback`` all make the same page): this course's template, and the step
+    that turns each hidden test's output into points and feedback, hiding its source (which
+    holds the key). Idempotent: nbgrader may read the config file twice."""
+    import os
 
     import nbgrader
-    from ipt_helpers.course.results.feedback import TEMPLATE_DIR, TEMPLATE_NAME
 
-    nbgrader_templates = _os.path.join(_os.path.dirname(nbgrader.__file__), "server_extensions",
-                                       "formgrader", "templates")
-    config.HTMLExporter.template_name = TEMPLATE_NAME
-    config.HTMLExporter.extra_template_basedirs = [TEMPLATE_DIR, nbgrader_templates]
+    nbgrader_templates = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions",
+                                      "formgrader", "templates")
+    config.GenerateFeedback.exporter_class = f"{__name__}.FeedbackExporter"
+    config.FeedbackExporter.template_name = TEMPLATE_NAME
+    config.FeedbackExporter.extra_template_basedirs = [TEMPLATE_DIR, nbgrader_templates]
     steps = list(config.GenerateFeedback.get("preprocessors") or [])
     if not steps:
         from nbgrader.converters import GenerateFeedback
         steps = GenerateFeedback.class_traits()["preprocessors"].default()
-    readable = "ipt_helpers.course.results.feedback.ReadableFeedback"
+    readable = f"{__name__}.ReadableFeedback"
     config.GenerateFeedback.preprocessors = [s for s in steps if s != readable] + [readable]
     return config

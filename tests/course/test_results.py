@@ -158,3 +158,28 @@ def test_feedback_with_every_answer_marked_shows_the_mark(course):
     assert proc.returncode == 0, proc.stderr
     page = next((course / "feedback" / "writer" / A).glob("*.html")).read_text()
     assert "awaiting marking" not in page and "3 of 4 points" in page
+
+
+def feedback_pages(course):
+    return {p.parent.parent.name: p.read_text() for p in (course / "feedback").glob(f"*/{A}/*.html")}
+
+
+def test_feedback_holds_no_key_whichever_tool_makes_it(course):
+    """`nbgrader generate_feedback` (also formgrader's button), and `ipt-course feedback`: the
+    same key-free page, because the feedback steps and template are in nbgrader_config.py."""
+    mark(course, "writer", 3)
+    made = {}
+    for tool in (["nbgrader", "generate_feedback", A, "--force"],
+                 ["ipt-course", "feedback", A, "--force"]):
+        shutil.rmtree(course / "feedback", ignore_errors=True)
+        proc = run(tool, cwd=course, check=False)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        made[tool[0]] = feedback_pages(course)
+    for tool, pages in made.items():
+        assert set(pages) == {"perfect", "blank", "writer"}, tool
+        for student, page in pages.items():
+            for key in ("BEGIN HIDDEN TESTS", 'score("case-', "'accept':", "'points':",
+                        "'feedback':", "'explain':"):
+                assert key not in page, (tool, student, key)
+            assert "Your answer:" in page or student == "blank", (tool, student)
+    assert made["nbgrader"]["writer"].count("of 5 points") == made["ipt-course"]["writer"].count("of 5 points") > 0

@@ -325,6 +325,7 @@ def grade_until(course, line_start, kill="coordinator"):
             proc.wait()
 
 
+@pytest.mark.full  # a crash kill: second stage
 def test_a_killed_grading_run_rerun_grades_every_submission_once_completely(course):
     students = ["perfect", "blank", "partial", "perfect2"]
     make_submissions(course, ASSIGNMENT, students[:3],
@@ -346,6 +347,7 @@ def test_a_killed_grading_run_rerun_grades_every_submission_once_completely(cour
     assert "graded 0 notebook(s)" in again.stdout, "nothing is graded twice"
 
 
+@pytest.mark.full  # a crash kill: second stage
 def test_a_worker_killed_mid_run_loses_nothing(course):
     make_submissions(course, ASSIGNMENT, ["perfect", "blank", "partial"])
     reference = course_copy(course, "reference", timeout=60)
@@ -353,3 +355,32 @@ def test_a_worker_killed_mid_run_loses_nothing(course):
     code, out = grade_until(course, "[1/3]", kill="worker")
     assert code == 0 and "graded 3 notebook(s)" in out, out
     assert complete_scores(course) == complete_scores(reference)
+
+
+@pytest.mark.full  # two whole grading runs: second stage
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or sandbox_python()[0] is None,
+                    reason="kernels run as leased user ids only as root, with a sandbox Python")
+def test_two_grading_runs_at_once_never_share_a_kernel_user(course):
+    """Two courses graded on one machine at the same time: their kernels' user ids differ
+    (they came from one per-run counter, so both runs used 200001, 200002, ...)."""
+    who = "import os\nprint('UID', os.getuid())"
+    nb_name = make_submissions(course, ASSIGNMENT, [], {f"s{i}": ("blank", who) for i in range(4)})
+    roots = [course_copy(course, "run-a", timeout=60), course_copy(course, "run-b", timeout=60)]
+    runs = [subprocess.Popen(["ipt-course", "grade", ASSIGNMENT, "--workers", "1", "--threads", "2"],
+                             cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for root in roots]
+    for proc in runs:
+        out, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, out + err
+
+    def uids(root):
+        found = []
+        for i in range(4):
+            nb = nbformat.read(root / "autograded" / f"s{i}" / ASSIGNMENT / f"{nb_name}.ipynb", 4)
+            text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+            found.append(int(text.split("UID", 1)[1].split()[0]))
+        return found
+
+    first, second = uids(roots[0]), uids(roots[1])
+    assert all(u >= 200_000 for u in first + second), "each kernel as an unprivileged user"
+    assert not set(first) & set(second), (first, second)

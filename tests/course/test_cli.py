@@ -1,5 +1,9 @@
 """ipt-course on bad input: every problem is a message in words with a non-zero exit, and
-nothing existing is changed or deleted. Runs the installed command as a subprocess."""
+nothing existing is changed or deleted. Most calls run in process (conftest.run); the first
+tests run the installed command as a real subprocess, once per command."""
+
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -20,6 +24,50 @@ COMMANDS = {  # subcommand: arguments that are valid apart from the course / ass
 
 def ipt_course(*args, cwd):
     return run(["ipt-course", *args], cwd=cwd, check=False, timeout=300)
+
+
+ALL_COMMANDS = ["check", "release", "collect", "roster", "grade", "feedback", "export", "mark",
+                "report", "show"]
+
+
+@pytest.mark.parametrize("command", ALL_COMMANDS)
+def test_each_command_runs_as_the_installed_program(command, course):
+    proc = subprocess.run(["ipt-course", "--course", course, command, "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert f"usage: ipt-course {command}" in proc.stdout
+
+
+def test_the_installed_program_checks_and_shows_for_real(course):
+    proc = subprocess.run(["ipt-course", "--course", course, "check", A],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and f"checked {A}: every item is consistent" in proc.stdout
+    proc = subprocess.run(["ipt-course", "--course", course, "show", A, "nope"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and f"{A} has no item 'nope'; its items: case-a" in proc.stderr
+
+
+def test_help_imports_neither_nbgrader_nor_ipywidgets():
+    code = ("import sys\nfrom ipt_helpers import cli\ntry:\n    cli.main(['--help'])\n"
+            "except SystemExit:\n    pass\n"
+            "print('LOADED', 'nbgrader' in sys.modules, 'ipywidgets' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert "LOADED False False" in out, out
+
+
+def test_show_prints_one_item_whole(course):
+    proc = ipt_course("show", A, "case-a", cwd=course)
+    assert proc.returncode == 0, proc.stderr
+    parts = proc.stdout.split("\n== ")
+    titles = [p.split("\n", 1)[0].lstrip("= ") for p in parts]
+    assert [t.split(" (")[0] for t in titles] == [
+        "Definition", "The student's form cell", "Hidden test", "Full-mark answer"]
+    definition, student, hidden, full = (p.split("\n", 1)[1] for p in parts)
+    assert "accept={'grief': 1}" in definition and "problem-areas.ipynb" in titles[0]
+    assert 'form("case-a"' in student and "accept" not in student and "explain" not in student
+    assert "### BEGIN HIDDEN TESTS" in hidden and 'score("case-a", {' in hidden
+    assert "'accept': {'grief': 1}" in hidden
+    assert "'focus': 'grief'" in full and "'risk': 'ask'" in full
 
 
 def snapshot(root):

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from ipt_helpers.forms import items
 from ipt_helpers.forms.scoring import score_answers
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import practice  # noqa: E402
 

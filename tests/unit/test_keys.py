@@ -5,9 +5,9 @@ import nbformat
 import pytest
 
 from conftest import COURSE
-from ipt_helpers.assignment import AssignmentInfo
-from ipt_helpers.items import notebook_items
-from ipt_helpers.scoring import full_marks, score_answers
+from ipt_helpers.course.assignment import AssignmentInfo
+from ipt_helpers.forms.items import notebook_items
+from ipt_helpers.forms.scoring import full_marks, score_answers
 
 
 def source(assignment):

@@ -17,6 +17,7 @@ import nbformat
 import pytest
 import yaml
 
+from conftest import first_stage
 from bookcheck import (AXE, BUILT, PHONE, ROOT, link_problems, page_problems, pages, scan, serve)
 
 pytestmark = [pytest.mark.browser]
@@ -118,7 +119,16 @@ def test_links_and_anchors_resolve(name):
     assert link_problems(BUILT, name) == []
 
 
-@pytest.mark.parametrize("name", READABLE)
+#: the first stage's sample of pages, one of each kind: the landing page, a chapter with a
+#: figure, computed pages (notebooks), a casebook page, a worked session, the practice
+#: summary, the instructor guide's tables, the bibliography and the search page.
+SAMPLE = ["book/intro.html", "book/model/closeness-circle.html", "book/history/timeline.html",
+          "book/evidence/meta-analyses.html", "book/glossary.html", "book/casebook/case-wadih.html",
+          "book/phases/initial-session-worked.html", "book/practice.html",
+          "book/instructor-guide.html", "book/references.html", "search.html"]
+
+
+@pytest.mark.parametrize("name", first_stage(READABLE, SAMPLE))
 def test_page_offline_accessible_fits_a_phone(name, browser, book_url):
     """Loaded at 375x667 then widened to 1280x800: no overflow, no serious axe violation at
     either size nor in the dark theme, no request to another host, no HTTP or console error."""
@@ -160,7 +170,8 @@ def widget_notebook():
     executed notebook stores it (so the build does not need a kernel)."""
     from ipywidgets.embed import embed_data
 
-    from ipt_helpers import Multi, Single, Text, form, recording
+    from ipt_helpers import Multi, Single, Text, form
+    from ipt_helpers.forms import recording
 
     f = form("browser-demo", [Single("area", "Which problem area?", options=[
         ("Grief", "grief"), ("Role dispute", "dispute"), ("Role transition", "transition")]),

@@ -208,7 +208,7 @@ import unicodedata  # noqa: E402
 from datetime import datetime  # noqa: E402
 
 from conftest import run  # noqa: E402
-from test_roster import CANVAS_CSV, MOODLE_CSV  # noqa: E402
+from lms_files import CANVAS_CSV, MOODLE_CSV  # noqa: E402
 
 from ipt_helpers.course.collect.roster import import_roster  # noqa: E402
 

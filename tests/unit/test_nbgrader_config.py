@@ -32,3 +32,14 @@ def test_feedback_escapes_student_html_once():
     names = [s if isinstance(s, str) else s.__name__ for s in steps]
     assert names.count("ipt_helpers.course.results.feedback.EscapeStudentHTML") == 1
     assert "GetGrades" in names
+
+
+def test_every_feedback_tool_gets_the_key_free_steps_and_template_once():
+    config = load_twice()
+    names = [s if isinstance(s, str) else s.__name__ for s in config.GenerateFeedback.preprocessors]
+    assert names.count("ipt_helpers.course.results.feedback.ReadableFeedback") == 1
+    assert names.index("ipt_helpers.course.results.feedback.EscapeStudentHTML") < \
+        names.index("ipt_helpers.course.results.feedback.ReadableFeedback")
+    assert config.GenerateFeedback.exporter_class.endswith("feedback.FeedbackExporter")
+    assert config.FeedbackExporter.template_name == "ipt_feedback"
+    assert "template_name" not in config.HTMLExporter, "formgrader's own views keep their template"
