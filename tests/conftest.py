@@ -127,8 +127,10 @@ def _fingerprint(course, assignment) -> str:
 def release_once(course, assignment):
     """``nbgrader generate_assignment`` in ``course``, made once per test session (and worker)
     for each distinct source and config, then copied: its release folder and gradebook. A
-    course that already has a gradebook is released for real."""
-    if (course / "gradebook.db").exists():
+    course that already has a gradebook, or keeps it in a database server, is released for
+    real."""
+    config = (course / "nbgrader_config.py").read_text()
+    if (course / "gradebook.db").exists() or "db_url" in config:  # a gradebook of its own
         run(["nbgrader", "generate_assignment", assignment, "--force"], cwd=course)
         return
     made = _RELEASES / _fingerprint(course, assignment)
