@@ -91,14 +91,18 @@ release: $(STAMP)
 	ipt-course --course exercises release --force
 
 # Two stages (README, "Tests"): `make test` leaves out what is marked `full`; `make test-all`
-# runs just that. Test files run on both cores (pytest-xdist), each file on one worker so
-# that its module-scoped servers and browsers are started once.
-PYTEST  := python -m pytest -n 2 --dist loadfile
+# runs just that. Test files run on both cores (pytest-xdist), each file on one worker so that
+# its module-scoped servers and browsers start once; then the browser tests (tests/browser) run
+# on their own, one at a time: a student's keystrokes go through a kernel and a front end, and
+# starving them of CPU tests the machine, not the forms.
+PYTEST  := python -m pytest
 test: $(STAMP) $(KSTAMP) system-deps book
-	$(PYTEST) -m "not full"
+	$(PYTEST) -n 2 --dist loadfile -m "not full and not browser"
+	$(PYTEST) -m "not full and browser"
 
 test-all: $(STAMP) $(KSTAMP) system-deps book
-	$(PYTEST) -m full
+	$(PYTEST) -n 2 --dist loadfile -m "full and not browser"
+	$(PYTEST) -m "full and browser"
 
 serve: $(STAMP)
 	python -m http.server --bind 127.0.0.1 --directory _build/html 8000
