@@ -108,9 +108,9 @@ serve: $(STAMP)
 	python -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
 # The instructor's view: nbgrader's Create Assignment panel, course list and menu, which the
-# ipt-forms extension hides for students, are switched back on (labextension/instructor/).
+# ipt-forms extension hides for students, are switched back on (ipt_helpers/course/lab_config/).
 lab: $(STAMP)
-	cd exercises && JUPYTER_CONFIG_PATH=$(CURDIR)/labextension/instructor jupyter lab --ip=127.0.0.1
+	cd exercises && JUPYTER_CONFIG_PATH=$$(python -m ipt_helpers.course.lab_config) jupyter lab --ip=127.0.0.1
 
 clean:
 	rm -rf _build exercises/release exercises/submitted exercises/autograded exercises/feedback exercises/gradebook.db \

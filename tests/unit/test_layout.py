@@ -14,7 +14,7 @@ PACKAGE = ROOT / "ipt_helpers"
 #: The old paths at the top (recording, student_version, feedback, marking_app) only re-export.
 LAYERS = [
     ["forms"],
-    ["course.folder", "course.assignment", "course.files", "course.agreement"],
+    ["course.folder", "course.assignment", "course.files", "course.agreement", "course.lab_config"],
     ["course.release"], ["course.collect"], ["course.grading"], ["course.results"],
     ["course.marking"], ["course.report"],
     ["cli", "recording", "student_version", "feedback", "marking_app"],
