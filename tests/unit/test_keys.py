@@ -349,3 +349,39 @@ def test_practice_tevita_lesieli_is_not_keyed_supportive_while_they_barely_talk(
     assert "supportive" not in qualities.tags["lesieli"]
     assert set(qualities.tags["lesieli"]) == {"conflictual", "changed_near_onset"}
     assert "mostly stopped talking" in " ".join(qualities.explain.split())
+
+
+# --- issue 24, item 7: the second review -----------------------------------------------------
+
+@pytest.mark.parametrize("assignment, form_id, question", [
+    ("ps1-problem-areas", "case-a", "risk"),
+    ("ps9-measurement-fidelity", "midpoint", "risk_item"),
+])
+def test_the_feedback_on_asking_about_suicide_follows_the_four_tiers(assignment, form_id,
+                                                                     question):
+    """Safety taught one way: a student who asks the risk question is told what each answer
+    calls for in the tiers of book/safety/risk.md. The feedback named only two responses
+    ('passing thoughts' and 'a plan or intent'), so active thoughts without a plan had no
+    answer, and it called for an 'urgent assessment' where the book says same-day crisis care."""
+    got, lines = earned(assignment, form_id, **{question: "ask"})
+    assert got == maximum(assignment, form_id)
+    shown = " ".join(lines.split())
+    for tier in ("(tier 1)", "(tier 2)", "(tier 3)"):
+        assert tier in shown, tier
+    assert "active thoughts without a plan (tier 2)" in shown
+    assert "same-day crisis care" in shown and "means made safer" in shown
+    assert "urgent assessment that day" not in shown
+
+
+def test_no_book_case_shares_a_name_with_ps7_joaquin():
+    """ps7's Joaquín is keyed to the third tier (a plan, the means and a day: same-day crisis
+    care). The eating-disorders page gave a second, different Joaquín a tier-2 answer (IPT goes
+    on), which invites a student to carry the wrong tier into the graded item. The book may
+    still name ps7's Joaquín where it means him (the instructor guide does)."""
+    from bookcheck import ROOT
+
+    assert "Joaquín" in " ".join(c.source for c in source("ps7-suitability").cells)
+    for page in (ROOT / "book").rglob("*.md"):
+        if page.name == "instructor-guide.md" or "_build" in page.parts:
+            continue
+        assert "Joaquín" not in page.read_text(encoding="utf-8"), page
