@@ -325,21 +325,44 @@ def test_an_lms_zip_with_no_roster_is_refused(course, tmp_path):
     assert not (course / "submitted").exists()
 
 
-@pytest.mark.parametrize("files, message", [
-    ({f"smithjohn_12345_70001_{NB}.ipynb": notebook(),
-      "smithjohn_12345_70002_inventory.ipynb": notebook()},
-     "mixes assignments: besides ps1-problem-areas it holds notebooks of another assignment "
-     r"\(1 of ps2-inventory \(e.g. smithjohn_12345_70002_inventory.ipynb\)\)"),
-    ({f"alice/{NB}.ipynb": notebook(), "bob/ps2-inventory/inventory-1.ipynb": notebook()},
-     "mixes assignments"),
-    ({"alice/inventory.ipynb": notebook()},
-     "holds submissions of ps2-inventory, not of ps1-problem-areas"),
-])
-def test_a_zip_mixing_two_assignments_is_refused(course, tmp_path, files, message):
+def test_another_assignments_notebook_is_skipped_and_named_and_the_rest_filed(course, tmp_path,
+                                                                            capsys):
+    """Issue 23: one of twelve students uploaded ps2's notebook to ps1; the zip is one
+    assignment's download, so the others are filed and that one file is named with why."""
     roster(course, tmp_path, "canvas", CANVAS_CSV)
-    with pytest.raises(CourseError, match=message):
-        collect(Course.open(course), A, make_zip(tmp_path / "mixed.zip", files))
+    capsys.readouterr()
+    z = make_zip(tmp_path / "ps1.zip", {
+        f"garcíamárquezjosé_12346_70001_{NB}.ipynb": notebook("josé"),
+        f"obrienseán_12347_70003_{NB}.ipynb": notebook("seán"),
+        "smithjohn_12345_70002_inventory.ipynb": notebook("john's ps2"),
+    })
+    assert collect(Course.open(course), A, z) == 1
+    out = capsys.readouterr().out
+    assert submitted(course) == [f"jgarcia@uni.example/{A}/{NB}.ipynb", f"sobrien/{A}/{NB}.ipynb"]
+    assert ("NOT COLLECTED smithjohn_12345_70002_inventory.ipynb: a notebook of ps2-inventory, "
+            f"not of {A}: the student (jsmith@uni.example) handed in the wrong assignment's "
+            f"notebook; ask them to upload {NB}.ipynb") in out
+    assert "mixes assignments" not in out and "separately" not in out
+    assert "2 submission(s) collected, 0 skipped as already collected, 1 file(s) not collected" in out
+
+
+def test_a_zip_of_only_another_assignment_is_refused(course, tmp_path):
+    with pytest.raises(CourseError, match="holds submissions of ps2-inventory, not of "
+                                          "ps1-problem-areas"):
+        collect(Course.open(course), A, make_zip(tmp_path / "ps2.zip",
+                                                 {"alice/inventory.ipynb": notebook()}))
     assert not (course / "submitted").exists()
+
+
+def test_an_empty_file_is_named_as_empty_not_as_damaged_json(course, tmp_path, capsys):
+    z = make_zip(tmp_path / "e.zip", {f"alice/{NB}.ipynb": notebook(), f"bob/{NB}.ipynb": b"",
+                                      f"carol/{NB}.ipynb": b"\n  \n"})
+    assert collect(Course.open(course), A, z) == 1
+    out = capsys.readouterr().out
+    assert f"NOT COLLECTED bob/{NB}.ipynb: the file is empty (0 bytes): the upload failed" in out
+    assert f"NOT COLLECTED carol/{NB}.ipynb: the file holds only blank space: the upload" in out
+    assert "not JSON" not in out
+    assert submitted(course) == [f"alice/{A}/{NB}.ipynb"]
 
 
 def test_names_of_two_layouts_or_an_unknown_layout_are_refused(course, tmp_path):
@@ -371,9 +394,10 @@ def test_collect_from_on_the_command_line(course, tmp_path):
     assert proc.returncode == 2 and "invalid choice: 'blackboard'" in proc.stderr
     proc = run(["ipt-course", "collect", A, "mixed.zip", "--from", "folders"], cwd=course,
                check=False)
-    assert proc.returncode == 2
-    assert "mixes assignments" in proc.stderr and "nothing collected" in proc.stderr
-    assert not (course / "submitted").exists()
+    assert proc.returncode == 1, "a file skipped: not a success"
+    assert (f"NOT COLLECTED bob/inventory.ipynb: a notebook of ps2-inventory, not of {A}: the "
+            "student (bob) handed in the wrong assignment's notebook") in proc.stdout
+    assert submitted(course) == [f"alice/{A}/{NB}.ipynb"]
 
 
 # --- a graded run: Canvas's LATE becomes nbgrader's late penalty -----------------------------------

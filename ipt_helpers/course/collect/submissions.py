@@ -36,7 +36,11 @@ in ``ipt_helpers.course.collect.lms``:
   ``times`` (Moodle's grading worksheet of the same assignment) gives each participant's
   e-mail, matched first, and the submission time, written to ``timestamp.txt``.
 
-A zip that holds notebooks of another assignment of the course is refused as a whole.
+A notebook of another assignment of the course (a student who uploaded the wrong one) is
+skipped and named, like every other file that cannot be filed (empty, damaged, not a notebook,
+a student not in the roster): the rest of the zip is filed, and the exit status is 1. Only a
+zip that holds nothing but another assignment's notebooks is refused as a whole: it is the
+wrong download.
 
 Unlike ``nbgrader zip_collect`` nothing is extracted to disk first, nothing is ever deleted,
 an existing submission is replaced only with ``force`` (file by file, never cleared), and
@@ -339,6 +343,10 @@ def _check_notebook(data: bytes) -> str | None:
     """None if ``data`` is a valid Jupyter notebook, else the reason it is not."""
     import nbformat
 
+    if not data.strip():
+        return (("the file holds only blank space" if data else "the file is empty (0 bytes)")
+                + ": the upload failed or the student handed in an empty notebook; ask them "
+                "to upload it again")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -415,12 +423,17 @@ def read_zip(course: Course, assignment: str, zip_path: Path, source: str = "aut
                     who, moodle_time = (who[0], os.path.splitext(who[1])[0], None), who[2]
             else:
                 who = _who(name, plugin if layout == "attempt" else None, assignment, notebooks)
-            # a notebook of another assignment: the whole zip is refused below
+            # a notebook of another assignment (a student uploaded the wrong one): skipped
             stem = who[1] if not isinstance(who, str) else PurePosixPath(name).stem
             if name.lower().endswith(".ipynb") and _notebook_of(stem, notebooks) not in notebooks:
                 other = others.get(stem) or others.get(lms.reupload_stem(stem) or "")
                 if other:
                     foreign.setdefault(other, []).append(name)
+                    whose = f" ({who[0]})" if not isinstance(who, str) else ""
+                    out.problems.append(
+                        f"{name}: a notebook of {other}, not of {assignment}: the student"
+                        f"{whose} handed in the wrong assignment's notebook; ask them to upload "
+                        f"{' or '.join(n + '.ipynb' for n in notebooks)}")
                     continue
             if isinstance(who, str):
                 out.problems.append(f"{name}: {who}")
@@ -461,13 +474,9 @@ def read_zip(course: Course, assignment: str, zip_path: Path, source: str = "aut
             if moodle_time is not None:
                 when, late = moodle_time, due is not None and moodle_time > due
             found.append(Found(name, student, notebook, data, when, order, late))
-    if foreign:
-        mine = len(found) + len(out.problems)
+    if foreign and len(out.problems) == sum(len(v) for v in foreign.values()) and not found:
+        # nothing in the zip but another assignment's notebooks: the wrong download
         parts = "; ".join(f"{len(v)} of {a} (e.g. {v[0]})" for a, v in sorted(foreign.items()))
-        if mine:
-            raise CourseError(f"{zip_path} mixes assignments: besides {assignment} it holds "
-                              f"notebooks of another assignment ({parts}); download each "
-                              "assignment's submissions separately; nothing collected")
         raise CourseError(f"{zip_path} holds submissions of {', '.join(sorted(foreign))}, not "
                           f"of {assignment} ({parts}); nothing collected")
     late_undated = sorted({f.student for f in found if f.late and f.timestamp is None})
@@ -563,5 +572,6 @@ def collect(course: Course, assignment: str, zip_path: Path, force: bool = False
     for note in out.notes:
         print(f"note: {note}")
     print(f"{len(out.filed)} submission(s) collected, {len(out.skipped)} skipped as already "
-          f"collected, {len(out.problems)} file(s) not collected")
+          f"collected, {len(out.problems)} file(s) not collected"
+          + (" (each listed above as NOT COLLECTED, with the reason)" if out.problems else ""))
     return 1 if out.problems else 0
