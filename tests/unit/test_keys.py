@@ -385,3 +385,18 @@ def test_no_book_case_shares_a_name_with_ps7_joaquin():
         if page.name == "instructor-guide.md" or "_build" in page.parts:
             continue
         assert "Joaquín" not in page.read_text(encoding="utf-8"), page
+
+
+def test_ps1_encarna_reopening_the_impasse_comes_after_the_violence_question():
+    """Safety taught one way: the keyed aim at Encarna's impasse is to bring the dispute back
+    into the open, and the book asks about violence and coercion, on the patient's own, before
+    a patient is encouraged to reopen a dispute. The explanation a student reads said nothing
+    of it."""
+    key = rubric("ps1-problem-areas", "case-c")["aim"]
+    assert key["accept"] == {"reopen": 1}
+    # the explanation is what a student who chose another aim reads
+    got, lines = earned("ps1-problem-areas", "case-c", aim="calm")
+    assert got == maximum("ps1-problem-areas", "case-c") - 1
+    shown = " ".join(lines.split())
+    assert "Before encouraging Encarna to reopen it" in shown
+    assert "physical or frightening" in shown and "safety first" in shown
