@@ -297,6 +297,7 @@ class FocusQuestion:
     question: str
     key: str                      # the option with the highest credit (the first, if tied)
     top: tuple = ()               # every option with that credit (a tie is full credit each)
+    options: tuple = ()           # every option the question offers
 
 
 @dataclass
@@ -305,6 +306,10 @@ class Confusion:
     questions: list[FocusQuestion]
     counts: dict[tuple[str, str], int]                # (key, chosen) -> answers
     answers: int = 0
+    #: answers counted apart, not in the matrix: (student, form/question, what was recorded),
+    #: for a form recorded in an unexpected shape or a value that is not one of the options
+    #: (hand-edited or damaged; grading counts it unanswered and goes on, so must the report)
+    odd: list = field(default_factory=list)
 
     def row(self, key: str) -> int:
         return sum(n for (k, _), n in self.counts.items() if k == key)
@@ -344,7 +349,8 @@ def focus_questions(course: Course, assignment: str) -> list[FocusQuestion]:
                 credit = accept if isinstance(accept, dict) else {k: 1 for k in accept}
                 best = max(credit.values())
                 top = tuple(k for k in q.keys() if credit.get(k) == best)
-                found.append(FocusQuestion(path.stem, item.form_id, q.id, top[0], top))
+                found.append(FocusQuestion(path.stem, item.form_id, q.id, top[0], top,
+                                           tuple(q.keys())))
     return found
 
 
@@ -360,9 +366,10 @@ def confusion(course: Course, assignment: str, students: list[str]) -> Confusion
         return None
     areas = [k for _, k in model.options("problem_area", convention="four_areas")]
     for q in questions:  # a convention's extra area, if a question offers it
-        areas += [k for k in [q.key] if k not in areas]
+        areas += [k for k in (q.key, *q.options) if k not in areas]
     counts: dict[tuple[str, str], int] = {}
     answers = 0
+    odd: list = []
     for student in students:
         folder = course.root / "submitted" / student / assignment
         for q in questions:
@@ -371,14 +378,36 @@ def confusion(course: Course, assignment: str, students: list[str]) -> Confusion
                 recorded = notebook_answers(nbformat.read(path, as_version=4))
             except Exception:  # missing or unreadable: not an answer
                 continue
-            chosen = (recorded.get(q.form_id) or {}).get(q.question)
-            chosen = chosen if isinstance(chosen, str) and chosen else NO_ANSWER
-            if chosen not in areas and chosen != NO_ANSWER:
-                areas.append(chosen)
+            chosen, why = _chosen(recorded.get(q.form_id), q)
+            if chosen is None:   # odd: counted apart, never a problem area
+                odd.append((student, f"{q.form_id}/{q.question}", why))
+                continue
             key = chosen if chosen in q.top else q.key  # tied keys: the one chosen is the key
             counts[(key, chosen)] = counts.get((key, chosen), 0) + 1
             answers += 1
-    return Confusion(areas, questions, counts, answers)
+    return Confusion(areas, questions, counts, answers, odd)
+
+
+def _chosen(form, q: FocusQuestion) -> tuple[str | None, str]:
+    """(the option a student's recorded form chose for ``q``, or NO_ANSWER; ""), or, for
+    anything else (a form not recorded as {question: answer}, a value that is not one of the
+    question's options), (None, what was recorded, in words)."""
+    if form is None:
+        return NO_ANSWER, ""
+    if not isinstance(form, dict):
+        return None, (f"the form is recorded as {type(form).__name__} {_short(form)}, not as "
+                      "answers by question")
+    chosen = form.get(q.question)
+    if chosen is None or chosen == "":
+        return NO_ANSWER, ""
+    if isinstance(chosen, str) and chosen in q.options:
+        return chosen, ""
+    return None, f"{_short(chosen)} is not one of the options"
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _second_html(second: list) -> str:
@@ -434,8 +463,16 @@ def _confusion_html(c: Confusion | None) -> str:
          "Published rater kappa"], agree_rows, {1, 2, 3, 4})
     listed = ", ".join(f"{_e(q.form_id)}/{_e(q.question)} (key: "
                        f"{_e(' or '.join(model.label(k) for k in q.top))})" for q in c.questions)
+    odd = ""
+    if c.odd:
+        odd = (f"<p>{len(c.odd)} answer(s) left out of the matrix and the agreement: recorded in "
+               "an unexpected shape, or with a value that is not one of the options (edited by "
+               "hand or damaged; grading counted them as unanswered). Look at these notebooks:</p>"
+               + _table("Answers counted apart", ["Student id", "Question", "Recorded"],
+                        [[_e(s), _e(where), _e(what)] for s, where, what in c.odd]))
     return f"""{matrix}
 {agreement}
+{odd}
 <p>Focus questions: {listed}. “Chose it” is the share of answers to questions keyed to the
 area that chose it; where two areas earn the same full credit, a choice of either is the
 key. The class kappa treats the key and the class as two raters (per area:
@@ -493,7 +530,7 @@ def render(stats: ClassStats, figures: dict[str, bytes]) -> str:
                          ["Lowest", _num(min(scores))], ["Highest", _num(max(scores))]]
     summary_rows += [["Not submitted", str(len(stats.missing))],
                      ["Submitted late", str(len(stats.late))]]
-    summary = _table("Summary", ["Measure", "Value"], summary_rows, {1})
+    summary = _table("Total scores and submissions", ["Measure", "Value"], summary_rows, {1})
 
     bins = _bins(stats.max_score)
     counts = [0] * 10

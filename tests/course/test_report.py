@@ -257,3 +257,39 @@ def test_second_marking_agreement_on_known_marks(graded, tmp_path):
     row = re.search(r"<tr><td>justify</td>(.*?)</tr>", page.split('id="second-marking"')[1]).group(1)
     assert re.findall(r"<td[^>]*>(.*?)</td>", row) == ["3", "67%", "100%", "0.67"]
     assert "No two marks of an answer are more than one point apart" in page
+
+
+def test_an_answer_in_an_unexpected_shape_is_counted_apart_not_a_crash(graded, tmp_path):
+    """Issue 23: one form recorded as a bare string (``answer="grief"`` instead of
+    ``{question: "grief"}``) made the report crash with AttributeError; a value that is no
+    option ("griefx") became a column of its own, as if it were a problem area."""
+    import nbformat
+
+    from ipt_helpers.course.report import focus_questions
+    from submissions import with_answers
+
+    course = tmp_path / "course"
+    shutil.copytree(graded, course, ignore=shutil.ignore_patterns("reports"))
+    first, second = focus_questions(Course.open(course), A)[:2]
+    path = course / "submitted" / "partial" / A / f"{first.notebook}.ipynb"
+    nb = with_answers(nbformat.read(path, 4), {first.form_id: "grief",
+                                              second.form_id: {second.question: "griefx"}})
+    nbformat.write(nb, path)
+    proc = run(["ipt-course", "report", A], cwd=course, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    c = class_stats(Course.open(course), A).confusion
+    assert c.answers == 3 * 8 - 2 and len(c.odd) == 2
+    assert "griefx" not in c.areas and all("griefx" not in k for k in c.counts)
+    page = (course / "reports" / A / "index.html").read_text()
+    assert "2 answer(s) left out of the matrix and the agreement" in page
+    assert ("<td>partial</td><td>" + f"{first.form_id}/{first.question}</td><td>the form is "
+            "recorded as str &#x27;grief&#x27;, not as answers by question</td>") in page
+    assert "&#x27;griefx&#x27; is not one of the options" in page
+    matrix = page.split('id="confusion"')[1].split("</table>")[0]
+    assert "griefx" not in matrix, "an invalid value is not a problem area"
+
+
+def test_the_page_says_summary_once(report):
+    _, page = report
+    assert page.count("Summary") == 1
+    assert '<h2 id="summary">Summary</h2>' in page
