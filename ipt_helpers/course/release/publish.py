@@ -67,15 +67,16 @@ def release(course: Course, assignments: list[str], force: bool = False) -> int:
 
 
 def protect_keys(course: Course) -> list[str]:
-    """Keep the keys from every other user of the machine: the instructor's notebooks
-    (``source/``), the gradebook (it holds every hidden test) and the config (it may hold a
-    database password) get no permissions for group and others. On a shared JupyterHub,
-    students are other users, and a home folder is often readable by all (Debian's 0755).
-    Says what it changed; returns those paths."""
+    """Keep the keys from every other user of the machine: the course folder itself (what
+    students submitted is there too), the instructor's notebooks (``source/``), the gradebook
+    (it holds every hidden test) and the config (it may hold a database password) get no
+    permissions for group and others. On a shared JupyterHub, students are other users, and
+    a home folder is often readable by all (Debian's 0755); grading refuses to run student
+    code while the folder is open. Says what it changed; returns those paths."""
     import stat
 
     changed = []
-    targets = [course.root / "source", course.root / "nbgrader_config.py"]
+    targets = [course.root, course.root / "source", course.root / "nbgrader_config.py"]
     if course.db_url.startswith("sqlite:///"):
         targets.append(Path(course.db_url.removeprefix("sqlite:///")))
     for path in targets:
@@ -84,7 +85,7 @@ def protect_keys(course: Course) -> list[str]:
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
             path.chmod(mode & ~0o077)
-            changed.append(str(path.relative_to(course.root) if path.is_relative_to(course.root) else path))
+            changed.append(str(path))
     if changed:
         print(f"kept the keys from other users: chmod go-rwx {' '.join(changed)}")
     return changed
