@@ -24,7 +24,10 @@ The page gets an accessible HTML form (fieldsets and legends, native radios, che
 selects) and the block's key as JSON: practice keys are public by design, and must never be a
 graded item's (tests/test_practice_keys.py). ``book/_static/practice.js`` scores answers in the
 browser with the same rules as ``ipt_helpers.forms.scoring`` (tests/test_practice_scorer.py), and
-``practice.css`` lays the form out. Both are added only to pages that need them.
+``practice.css`` lays the form out. Both are added only to pages that need them. A question
+says the points the scorer counts it out of, by the scorer's own rule (``shown``; a conditional
+question that does not apply is hidden and its points count with the question it depends on),
+and only the questions shown are numbered; the page redoes both as answers change.
 """
 
 from __future__ import annotations
@@ -216,8 +219,8 @@ def key_json(form_id, title, questions, models) -> dict:
     described = []
     for q in questions:
         rule = rubric.get(q.id)
-        d = {"id": q.id, "kind": type(q).__name__, "points": q.points if rule else 0,
-             "model": models.get(q.id) or model_answer(q, rule)}
+        # no points here: the page takes them from the rubric, by the scorer's rule
+        d = {"id": q.id, "kind": type(q).__name__, "model": models.get(q.id) or model_answer(q, rule)}
         if rule and rule.get("explain") and type(q).__name__ != "Text":
             d["explain"] = rule["explain"]
         described.append(d)
@@ -234,7 +237,31 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "x"
 
 
-def render(form_id, title, questions, models, convention=None) -> str:
+def _points(value) -> str:
+    return f"{_words(value)} point{'s' if value != 1 else ''}"
+
+
+def shown(questions, rubric, answers) -> list[tuple[object, bool, float | None]]:
+    """(question, shown, points shown) of each question once ``answers`` are given: a
+    conditional question is shown only where it applies, and each keyed question shows the
+    points ``ipt_helpers.forms.scoring.effective_points`` gives it for these answers, which are
+    the points its feedback counts (a question that does not apply moves its points to the
+    question it depends on). ``practice.js`` redoes this with its twin of the rule on every
+    change, so what a question says it is worth is what Check scores it out of."""
+    points, _ = scoring.effective_points(rubric, answers)
+    out = []
+    for q in questions:
+        rule = rubric.get(q.id)
+        applies = rule is None or scoring.applies(rule, answers)
+        # a hidden question keeps its own points, for when it is shown
+        worth = None if rule is None else points[q.id] if applies else float(rule.get("points", 1))
+        out.append((q, applies, worth))
+    return out
+
+
+def render(form_id, title, questions, models, convention=None, answers=None) -> str:
+    """The practice block's HTML. Which questions show, their numbers (visible ones only) and
+    their points are those ``answers`` give (the book passes none: the page as it loads)."""
     fid = "practice-" + _slug(form_id)
     rubric = items.FormDefinition(form_id, questions).rubric()
     out = [f'<section class="practice" id="{fid}" {MARK}="{_e(form_id)}" '
@@ -245,23 +272,32 @@ def render(form_id, title, questions, models, convention=None) -> str:
         out.append(f'<p class="practice-convention">Problem areas as in the convention: '
                    f'{_e(model.CONVENTIONS[convention].label)}.</p>')
     out.append(f'<form class="practice-form" novalidate>')
-    for n, q in enumerate(questions, start=1):
+    n = 0
+    for q, visible, points in shown(questions, rubric, answers or {}):
         qid = f"{fid}-{_slug(q.id)}"
         kind = type(q).__name__
         rule = rubric.get(q.id)
-        pts = f" ({_words(q.points)} point{'s' if q.points != 1 else ''})" if rule else ""
+        n += visible
+        number = f"{n}. " if visible else ""
+        pts = f'<span class="practice-points"> ({_points(points)})</span>' if rule else ""
         when = ""
         if rule and rule.get("when"):
             when = f' data-when="{_e(json.dumps(scoring.conditions(rule)))}"'
-        out.append(f'<fieldset class="practice-q" data-q="{_e(q.id)}" data-kind="{kind}"{when}>')
-        out.append(f'<legend>{n}. {_e(q.prompt)}{pts}</legend>')
+        out.append(f'<fieldset class="practice-q" data-q="{_e(q.id)}" data-kind="{kind}"{when}'
+                   f'{"" if visible else " hidden"}>')
+        out.append(f'<legend><span class="practice-n">{number}</span>{_e(q.prompt)}{pts}</legend>')
         if rule and rule.get("when"):
             parts = []
-            for target, answers in scoring.conditions(rule).items():
+            for target, chosen in scoring.conditions(rule).items():
                 other = next(o for o in questions if o.id == target)
-                parts.append(" or ".join(f"“{other.label_of(a)}”" for a in answers))
-            out.append(f'<p class="practice-when">Asked only if you chose {" or ".join(parts)} '
-                       f'above.</p>')
+                parts.append(" or ".join(f"“{other.label_of(a)}”" for a in chosen))
+            # every condition must hold (scoring.applies); when one fails, the points move to
+            # the question of the first condition (scoring.effective_points)
+            own = float(rule.get("points", 1))
+            where = "that question" if len(parts) == 1 else "the first of those questions"
+            out.append(f'<p class="practice-when">Asked only if you chose {" and ".join(parts)} '
+                       f'above; otherwise its {_points(own)} count{"s" if own == 1 else ""} with '
+                       f'{where}.</p>')
         if kind in ("Single", "Multi"):
             typ = "radio" if kind == "Single" else "checkbox"
             out.append('<div class="practice-options">')

@@ -272,19 +272,73 @@
     });
     return answers;
   }
-  function updateWhen(form) {
-    var answers = readAnswers(form);
-    form.querySelectorAll("fieldset.practice-q[data-when]").forEach(function (fs) {
-      var when = JSON.parse(fs.getAttribute("data-when")), rule = {when: when};
-      fs.hidden = !applies(rule, answers);
+  // The answers the scorer sees: the keyed questions' only (the submit handler scores these).
+  function keyedAnswers(form, key) {
+    var answers = readAnswers(form), keyed = {};
+    key.rubric.forEach(function (e) { keyed[e[0]] = has(answers, e[0]) ? answers[e[0]] : null; });
+    return keyed;
+  }
+  // What book/_ext/practice.py's shown() gives, for the answers now in the form: a conditional
+  // question shows only where it applies, and each keyed question says the points the scorer
+  // will count it out of (effectivePoints: a question that does not apply moves its points to
+  // the one it depends on), so "(3 points)" and "3 of 3" come from one rule.
+  function updateWhen(form, key) {
+    var answers = keyedAnswers(form, key), rules = new Map(key.rubric);
+    form.querySelectorAll("fieldset.practice-q").forEach(function (fs) {
+      var rule = rules.get(fs.getAttribute("data-q"));
+      if (rule && rule.when) fs.hidden = !applies(rule, answers);
     });
+    legends(form, key);
+  }
+  // Each legend's number (the visible questions only: 1, 2, 3 ...) and points.
+  function legends(form, key) {
+    var answers = keyedAnswers(form, key), rules = new Map(key.rubric), n = 0;
+    var points = effectivePoints(key.rubric, answers).points;
+    form.querySelectorAll("fieldset.practice-q").forEach(function (fs) {
+      var qid = fs.getAttribute("data-q"), rule = rules.get(qid);
+      var number = fs.querySelector(":scope > legend > .practice-n");
+      var shown = fs.querySelector(":scope > legend > .practice-points");
+      if (number) number.textContent = fs.hidden ? "" : (++n) + ". ";
+      if (shown && rule) {
+        // shown though it does not apply ("Show the model answer"): its own points, if asked
+        var pts = applies(rule, answers) ? points.get(qid)
+                                         : (has(rule, "points") ? Number(rule.points) : 1);
+        shown.textContent = " (" + plural(pts, "point") + ")";
+      }
+    });
+  }
+  // For an Order answer that is not fully right: the steps that stand where the accepted
+  // order closest to it (the one the scorer credits, ties to more steps in place) has them.
+  function stepsInPlace(rule, value) {
+    var orders = rule.order, best = null;
+    if (orders.length && isStr(orders[0])) orders = [orders];
+    orders.forEach(function (order) {
+      var pairs = pairsInOrder(order, value), right = [];
+      value.forEach(function (item, i) { if (isStr(item) && order[i] === item) right.push(i); });
+      if (!best || pairs > best.pairs || (pairs === best.pairs && right.length > best.right.length))
+        best = {pairs: pairs, right: right};
+    });
+    return {right: best ? best.right : [], several: orders.length > 1};
+  }
+  function placesText(fs, rule, value) {
+    var places = stepsInPlace(rule, value), selects = fs.querySelectorAll("select");
+    var name = function (i) {
+      var s = selects[i];
+      return "step " + (i + 1) + " (" + (s && s.value ? s.options[s.selectedIndex].text : "left empty") + ")";
+    };
+    var right = places.right.map(name), wrong = [];
+    for (var i = 0; i < value.length; i++) if (places.right.indexOf(i) < 0) wrong.push(name(i));
+    var text = right.length ? "In the right place: " + right.join("; ") + "." : "No step is in its right place yet.";
+    if (wrong.length) text += " Not in the right place: " + wrong.join("; ") + ".";
+    if (places.several) text += " (Compared with the accepted order closest to yours.)";
+    return text + " Partial credit counts each pair of steps that is in the right order.";
   }
   function questionInfo(key, qid) {
     for (var i = 0; i < key.questions.length; i++) if (key.questions[i].id === qid) return key.questions[i];
     return {};
   }
   function showFeedback(form, key, scored, answers) {
-    var byId = {};
+    var byId = {}, rules = new Map(key.rubric);
     scored.results.forEach(function (r) { byId[r.id] = r; });
     form.querySelectorAll("fieldset.practice-q").forEach(function (fs) {
       var qid = fs.getAttribute("data-q"), box = fs.querySelector(".practice-feedback"), r = byId[qid];
@@ -314,6 +368,10 @@
           ? ": its points count with the question it follows."
           : ": " + fmtG(r.earned) + " of " + plural(r.points, "point") + ".")));
       box.appendChild(head);
+      var rule = rules.get(qid), value = answers[qid];
+      if (fs.getAttribute("data-kind") === "Order" && rule && rule.order && isList(value) &&
+          (r.verdict === "Partly correct" || r.verdict === "Not correct"))
+        box.appendChild(el("p", "practice-places", placesText(fs, rule, value)));
       r.notes.forEach(function (n) { box.appendChild(el("p", "practice-note-text", n)); });
       if (r.why) {
         var why = el("p", "practice-why");
@@ -377,13 +435,11 @@
   function setup(section) {
     var key = JSON.parse(section.querySelector("script.practice-key").textContent);
     var form = section.querySelector("form"), result = section.querySelector(".practice-result");
-    updateWhen(form);
-    form.addEventListener("change", function () { updateWhen(form); });
+    updateWhen(form, key);
+    form.addEventListener("change", function () { updateWhen(form, key); });
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      var answers = readAnswers(form, key), keyed = {};
-      key.rubric.forEach(function (e) { keyed[e[0]] = answers[e[0]]; });
-      var scored = scoreAnswers(keyed, key.rubric);
+      var answers = readAnswers(form), scored = scoreAnswers(keyedAnswers(form, key), key.rubric);
       showFeedback(form, key, scored, answers);
       result.textContent = summary(key, scored);
       record(key, scored, answers);
@@ -392,13 +448,14 @@
     section.querySelector(".practice-retry").addEventListener("click", function () {
       form.reset();
       form.querySelectorAll(".practice-feedback").forEach(function (b) { b.hidden = true; b.textContent = ""; });
-      updateWhen(form);
+      updateWhen(form, key);
       result.textContent = "Cleared: answer again, then Check.";
       var first = form.querySelector("input, select, textarea");
       if (first) first.focus();
     });
     section.querySelector(".practice-show").addEventListener("click", function () {
       showModel(form, key);
+      legends(form, key);
       result.textContent = "The model answer is shown under each question.";
     });
     historyLine(form, key);
@@ -437,12 +494,47 @@
     box.appendChild(table);
     var clear = el("button", "practice-clear", "Clear my practice history");
     clear.type = "button";
-    clear.addEventListener("click", function () {
-      try { localStorage.removeItem(STORE); } catch (e) { /* storage off: nothing kept */ }
-      renderHistory(box);
-      status.textContent = "Your practice history was cleared.";
-    });
+    clear.setAttribute("aria-expanded", "false");
+    clear.addEventListener("click", function () { askToClear(box, clear); });
     box.appendChild(clear);
+  }
+  // Deleting cannot be undone, so the page asks first, in the page itself (two buttons, by
+  // keyboard or pointer): "Keep them" has the focus, so a stray Enter deletes nothing; Escape
+  // keeps them too and returns the focus to the button that asked.
+  function askToClear(box, clear) {
+    var open = box.querySelector(".practice-confirm");
+    if (open) { open.querySelector(".practice-keep").focus(); return; }
+    var panel = el("div", "practice-confirm"), question = el("p", "practice-confirm-question",
+        "Delete the practice attempts saved in this browser? They cannot be brought back.");
+    question.id = "practice-confirm-question";
+    panel.setAttribute("role", "group");
+    panel.setAttribute("aria-labelledby", question.id);
+    var keep = el("button", "practice-keep", "Keep them"), del = el("button", "practice-delete", "Delete them");
+    keep.type = del.type = "button";
+    panel.appendChild(question);
+    panel.appendChild(keep);
+    panel.appendChild(del);
+    clear.parentNode.insertBefore(panel, clear.nextSibling);
+    clear.setAttribute("aria-expanded", "true");
+    var cancel = function () {
+      panel.remove();
+      clear.setAttribute("aria-expanded", "false");
+      clear.focus();
+      status.textContent = "Nothing was deleted.";
+    };
+    keep.addEventListener("click", cancel);
+    panel.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape") { ev.preventDefault(); cancel(); }
+    });
+    del.addEventListener("click", function () {
+      var done = true;
+      try { localStorage.removeItem(STORE); } catch (e) { done = false; }
+      renderHistory(box);
+      status.textContent = done ? "The practice attempts saved in this browser were deleted."
+                                : "This browser did not let the page delete them.";
+      status.focus();  // the buttons are gone: the focus goes to the message
+    });
+    keep.focus();
   }
   var status;
   function start() {
@@ -451,6 +543,7 @@
     if (box) {
       status = el("p", "practice-result");
       status.setAttribute("role", "status");
+      status.tabIndex = -1;  // takes the focus after a deletion (its buttons are gone)
       box.parentNode.insertBefore(status, box.nextSibling);
       renderHistory(box);
     }

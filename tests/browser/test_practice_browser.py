@@ -162,6 +162,10 @@ def assert_feedback(section, questions, rubric, answers):
         [f.dataset.q, f.hidden, f.querySelector('.practice-feedback').hidden,
          f.querySelector('.practice-feedback').innerText])""")
     shown = {qid: (hidden, box_hidden, text) for qid, hidden, box_hidden, text in got}
+    legends = legends_of(section)
+    visible = [qid for qid, (hidden, _, _) in legends.items() if not hidden]
+    assert [legends[q][1] for q in visible] == [f"{n}. " for n in range(1, len(visible) + 1)], \
+        f"only the questions shown are numbered: {legends}"
     i = 0
     while i < len(lines):
         m = re.match(r"\[(.+?)\] (\S+): (.*)$", lines[i])
@@ -177,6 +181,8 @@ def assert_feedback(section, questions, rubric, answers):
             continue
         earned, points = re.match(r"(\S+) of (\S+) points", rest).groups()
         assert not box_hidden, (qid, lines)
+        assert legends[qid][2] == f"({points} point{'' if points == '1' else 's'})", \
+            f"{qid} says it is worth {legends[qid][2]}; Check scored it out of {points}"
         assert f"{verdict}: {earned} of {points} point" in text, (qid, text, lines)
         for note in notes:
             assert note.replace("Why: ", "") in text, (qid, note, text)
@@ -190,16 +196,25 @@ def assert_feedback(section, questions, rubric, answers):
     return total, maximum
 
 
-def axe_on_forms(page):
+def legends_of(section):
+    """{question id: (hidden, number shown, points shown)} of a practice form, in order."""
+    got = section.evaluate("""s => [...s.querySelectorAll('fieldset.practice-q')].map(f => {
+        const n = f.querySelector(':scope > legend > .practice-n'),
+              p = f.querySelector(':scope > legend > .practice-points');
+        return [f.dataset.q, f.hidden, n ? n.textContent : null, p ? p.textContent.trim() : null]; })""")
+    return {qid: (hidden, number, points) for qid, hidden, number, points in got}
+
+
+def axe_on_forms(page, selector="section.practice"):
     if not page.evaluate("typeof window.axe === 'object'"):
         page.add_script_tag(path=str(AXE))
-    found = page.evaluate("""async (tags) => {
-      const r = await axe.run({include: [...document.querySelectorAll('section.practice')]},
+    found = page.evaluate("""async ([tags, selector]) => {
+      const r = await axe.run({include: [...document.querySelectorAll(selector)]},
           {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
       return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
           nodes: v.nodes.map(n => ({target: n.target.join(' '), impact: n.impact,
                                     html: n.html.slice(0, 160)}))}));
-    }""", AXE_TAGS)
+    }""", [AXE_TAGS, selector])
     return [describe(v) for v in found if v["impact"] in BLOCKING]
 
 
@@ -282,11 +297,105 @@ def test_your_practice_page_clears_the_history(browser, book_url):
         link = page.locator(".practice-table tbody tr th a")
         assert link.inner_text() == "Wadih: state your convention"
         assert link.get_attribute("href").endswith(name + "#practice-practice-wadih")
-        page.locator("button.practice-clear").focus()
+        rows = page.locator(".practice-table tbody tr")
+        assert "local storage" not in page.inner_text("body").lower(), "said in plain words"
+        clear = page.locator("button.practice-clear")
+        clear.focus()
         page.keyboard.press("Enter")
-        assert page.inner_text("[role=status]") == "Your practice history was cleared."
+        # asked first, in the page: the focus is on "Keep them", so a stray Enter keeps them
+        confirm = page.locator(".practice-confirm")
+        assert confirm.get_attribute("role") == "group"
+        assert confirm.locator("p").inner_text() == ("Delete the practice attempts saved in this "
+                                                     "browser? They cannot be brought back.")
+        assert page.evaluate("document.activeElement.textContent") == "Keep them"
+        assert axe_on_forms(page, ".practice-history") == []
+        page.keyboard.press("Enter")
+        assert confirm.count() == 0 and rows.count() == 1, "Keep them deletes nothing"
+        assert page.inner_text("[role=status]") == "Nothing was deleted."
+        assert page.evaluate("document.activeElement.className") == "practice-clear"
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        assert confirm.count() == 0 and rows.count() == 1, "Escape deletes nothing"
+        page.reload()
+        assert rows.count() == 1
+        clear.focus()
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Delete them"
+        page.keyboard.press("Enter")
+        assert page.inner_text("[role=status]") == \
+            "The practice attempts saved in this browser were deleted."
+        assert "No practice attempts in this browser yet" in page.inner_text(".practice-history")
         page.reload()
         assert "No practice attempts in this browser yet" in page.inner_text(".practice-history")
+    assert blocked == []
+
+
+def _radio_by_keyboard(page, fieldset, index):
+    """Check a question's option ``index`` with the keyboard (from its first radio)."""
+    fieldset.locator("input").first.focus()
+    page.keyboard.press("Space")
+    for _ in range(index):
+        page.keyboard.press("ArrowDown")
+
+
+def test_a_question_says_what_check_scores_and_hidden_ones_take_no_number(browser, book_url):
+    """Daichi (issue 21, item 9): the focus question said "(2 points)" and its feedback "3 of 3"
+    (the stage question, not asked, moves its point to it). The points shown follow the
+    answers, by the scorer's rule; only the questions shown are numbered."""
+    questions, _ = DEFS["practice-daichi"]
+    focus = next(q for q in questions if q.id == "focus")
+    with offline_context(browser, DESKTOP) as (context, blocked):
+        page = context.new_page()
+        page.goto(book_url + "book/casebook/case-daichi.html", wait_until="load")
+        section = page.locator('section[data-practice-form="practice-daichi"]')
+        fieldset = lambda qid: section.locator(f'fieldset.practice-q[data-q="{qid}"]')  # noqa: E731
+        legends = legends_of(section)
+        assert legends["focus"] == (False, "1. ", "(3 points)")
+        assert legends["stage"][:2] == (True, "")
+        assert legends["first"][1] == "2. "
+        _radio_by_keyboard(page, fieldset("focus"), focus.keys().index("role_dispute"))
+        legends = legends_of(section)
+        assert legends["focus"] == (False, "1. ", "(2 points)")
+        assert legends["stage"] == (False, "2. ", "(1 point)")
+        assert legends["first"][1] == "3. "
+        section.locator("button.practice-check").focus()
+        page.keyboard.press("Enter")
+        assert "Partly correct: 1 of 2 points." in fieldset("focus").inner_text()
+        _radio_by_keyboard(page, fieldset("focus"), focus.keys().index("role_transition"))
+        legends = legends_of(section)
+        assert legends["focus"] == (False, "1. ", "(3 points)")
+        assert legends["stage"][:2] == (True, "") and legends["first"][1] == "2. "
+        section.locator("button.practice-check").focus()
+        page.keyboard.press("Enter")
+        assert "Correct: 3 of 3 points." in fieldset("focus").inner_text()
+    assert blocked == []
+
+
+def test_order_feedback_says_which_steps_are_in_place(browser, book_url):
+    """A partly right order (issue 21, item 9) says, in words, which steps are in the right
+    place and which are not."""
+    questions, rubric = DEFS["practice-initial"]
+    steps = next(q for q in questions if q.id == "steps")
+    answer = ["diagnose", "formulate", "inventory", "contract"]  # the middle two swapped
+    assert rubric["steps"]["order"] == ["diagnose", "inventory", "formulate", "contract"]
+    with offline_context(browser, DESKTOP) as (context, blocked):
+        page = context.new_page()
+        page.goto(book_url + "book/phases/initial.html", wait_until="load")
+        section = page.locator('section[data-practice-form="practice-initial"]')
+        fieldset = section.locator('fieldset.practice-q[data-q="steps"]')
+        for i, key in enumerate(answer):
+            fieldset.locator("select").nth(i).focus()
+            for _ in range(steps.keys().index(key) + 1):
+                page.keyboard.press("ArrowDown")
+        section.locator("button.practice-check").focus()
+        page.keyboard.press("Enter")
+        text = fieldset.locator(".practice-places").inner_text()
+        label = steps.label_of
+        assert text.startswith(
+            f"In the right place: step 1 ({label('diagnose')}); step 4 ({label('contract')}). "
+            f"Not in the right place: step 2 ({label('formulate')}); step 3 ({label('inventory')}).")
+        assert "Partly correct" in fieldset.locator(".practice-verdict").inner_text()
     assert blocked == []
 
 
