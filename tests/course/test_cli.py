@@ -26,8 +26,8 @@ def ipt_course(*args, cwd):
     return run(["ipt-course", *args], cwd=cwd, check=False, timeout=300)
 
 
-ALL_COMMANDS = ["check", "release", "collect", "roster", "grade", "feedback", "export", "mark",
-                "report", "show"]
+ALL_COMMANDS = ["init", "check", "release", "collect", "roster", "grade", "feedback", "export",
+                "mark", "report", "show"]
 
 
 @pytest.mark.parametrize("command", ALL_COMMANDS)
@@ -306,3 +306,18 @@ def test_one_progress_bar_redrawn_in_place_on_a_terminal_and_lines_in_a_log():
     assert log.getvalue().splitlines() == [
         "[1/2] ##########..........  50% s1 / nb: executed",
         "[2/2] #################### 100% s1 / nb: executed"]
+
+
+def test_mark_on_a_busy_port_refuses_and_prints_no_token(course):
+    """The busy port's owner must not receive the marking page's token."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.run(["ipt-course", "--course", course, "mark", A, "--port", str(port)],
+                              capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"port {port} on 127.0.0.1 is in use" in proc.stderr
+    assert "token=" not in proc.stdout + proc.stderr

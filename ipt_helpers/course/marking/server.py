@@ -22,10 +22,16 @@ def serve(course: Course, assignment: str, port: int = 0, marker: str = "",
     questions = written_questions(course, course.check_assignment(assignment))
     if not questions:
         raise CourseError(f"{assignment} has no written answers to mark")
-    if not port:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+    # The address (with its token) is printed before the server starts: the port must be
+    # free now, or the token would go to whatever listens there. The server does not move to
+    # another port either (port_retries=0), so the printed address is the one it serves.
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            raise CourseError(f"port {port} on 127.0.0.1 is in use: choose another with "
+                              "--port, or leave --port out for a free one") from None
+        port = sock.getsockname()[1]
     token = secrets.token_hex(16)
     cmd = [sys.executable, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1",
            f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
