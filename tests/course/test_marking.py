@@ -178,3 +178,79 @@ def test_second_marking_is_blind_and_kept_apart(course):
     assert "<tr><td>justify</td><td" in page and "Marks more than one point apart" in page
     apart = page.split("Marks more than one point apart")[1].split("</table>")[0]
     assert apart.count("<tr><td>justify</td>") == 1, "only the answer marked 3 and then 1"
+
+
+def test_markdown_is_rendered_and_its_html_escaped():
+    from ipt_helpers.course.marking.app import markdown_html
+    html = markdown_html("## Written answer\n\n**Model answer.** <img src=x onerror=alert(1)>\n\n"
+                         "- a [link](javascript:alert(1))\n")
+    assert "<h2>Written answer</h2>" in html and "<strong>Model answer.</strong>" in html
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert 'href="javascript' not in html
+
+
+def test_the_seams_of_marking_by_keyboard(course):
+    """Issue 23: a comment typed but not saved survives ``j``; after a rubric button the focus
+    stays on it; an answer left blank (nbgrader scored it 0) counts as marked and can be
+    marked again; the prompt and the mark scheme are Markdown, shown as HTML."""
+    nb_name = make_submissions(course, A, ["blank"])
+    blank = nbformat.read(course / "submitted" / "blank" / A / f"{nb_name}.ipynb", 4)
+    for student in ("w1", "w2"):
+        target = course / "submitted" / student / A / f"{nb_name}.ipynb"
+        target.parent.mkdir(parents=True)
+        nbformat.write(with_written_answer(blank, f"The answer of {student}"), target)
+    run(["ipt-course", "grade", A, "--workers", "1"], cwd=course, timeout=900)
+
+    def stored():
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+            return {s: (gb.find_grade("justify", "problem-areas", A, s).manual_score,
+                        gb.find_comment("justify", "problem-areas", A, s).manual_comment)
+                    for s in ("blank", "w1", "w2")}
+
+    assert stored()["blank"][0] is None, "nbgrader scored the blank answer itself"
+    server, url = start_marking(course)
+    try:
+        with chromium() as browser:
+            page = browser.new_page()
+            page.goto(url)
+            assert page.text_content("#progress") == "1 of 3 marked", "the blank one is marked"
+            assert page.text_content("#scheme strong") == "Model answer."
+            assert "**" not in page.text_content("#scheme")
+            assert page.text_content("#prompt h2") == "Written answer"
+            # to the blank answer: its 0 is shown pressed, and a mark by keyboard replaces it
+            for _ in range(3):
+                if "Left blank" in (page.text_content("#blank") or "") and page.is_visible("#blank"):
+                    break
+                page.locator("#answer").focus()
+                page.keyboard.press("j")
+            assert page.is_visible("#blank")
+            assert page.text_content("#points button[aria-pressed=true]") == "0"
+            page.locator("#answer").focus()
+            page.keyboard.press("1")
+            page.wait_for_function("document.querySelector('#points button[aria-pressed=true]')"
+                                   "?.textContent === '1'")
+            assert stored()["blank"][0] == 1 and not page.is_visible("#blank")
+            assert page.text_content("#progress") == "1 of 3 marked"
+            # a rubric comment by keyboard: the focus stays on its button
+            page.fill("#rtext", "Names the trigger")
+            page.fill("#rpoints", "2")
+            page.click("#radd")
+            page.wait_for_selector("button[data-rubric]")
+            page.focus("button[data-rubric]")
+            page.keyboard.press("Enter")
+            page.wait_for_selector("button[data-rubric][aria-pressed=true]")
+            assert page.evaluate("document.activeElement.dataset.rubric") is not None, \
+                "focus on the rubric button, not the page body"
+            page.keyboard.press("Enter")  # again, without reaching for the mouse: taken off
+            page.wait_for_selector("button[data-rubric][aria-pressed=false]")
+            assert page.evaluate("document.activeElement.dataset.rubric") is not None
+            # a comment typed, not saved, then j (or k): saved, not thrown away
+            page.fill("#comment", "Typed, never saved by hand")
+            page.locator("#answer").focus()
+            before = page.text_content("#position")
+            page.keyboard.press("k" if before == "Answer 3 of 3" else "j")
+            page.wait_for_function(f"document.getElementById('position').textContent !== {before!r}")
+            assert "Typed, never saved by hand" in [c for _, c in stored().values()]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

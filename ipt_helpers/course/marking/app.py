@@ -66,7 +66,7 @@ def _answers(handler, gb, course, assignment, q):
         marks = store.second_marks(gb, assignment, q.grade_id)
         answers = second_sample(answers, _second(handler))
         for a in answers:
-            a.points, a.comment = marks.get(a.grade_row), ""
+            a.points, a.comment, a.auto_points = marks.get(a.grade_row), "", None
     return answers
 
 
@@ -77,10 +77,22 @@ def _state(handler, gb, course, q, assignment) -> dict:
     on = {} if second else store.applied(gb, [a.grade_row for a in answers])
     return {"assignment": assignment, "notebook": q.notebook, "grade_id": q.grade_id,
             "points": q.points, "prompt": q.prompt, "scheme": q.scheme, "rubric": rubric,
+            "prompt_html": markdown_html(q.prompt), "scheme_html": markdown_html(q.scheme),
             "second": second,
             "answers": [{"token": a.token, "text": a.text, "points": a.points,
-                         "comment": a.comment, "rubric": on.get(a.grade_row, [])}
+                         "auto": a.auto_points, "comment": a.comment,
+                         "rubric": on.get(a.grade_row, [])}
                         for a in answers]}
+
+
+def markdown_html(text: str) -> str:
+    """The instructor's Markdown (a prompt, a mark scheme) as HTML, as the notebook shows it,
+    so a marker reads a list as a list rather than asterisks. CommonMark with raw HTML turned
+    off: any HTML in the text is escaped and shown as text, and markdown-it refuses
+    javascript: and other unsafe link targets, so the page can insert the result as HTML."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable("table").render(text or "")
 
 
 def _load(handler, assignment, notebook, grade_id) -> dict:

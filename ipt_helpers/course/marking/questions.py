@@ -35,6 +35,9 @@ class Answer:
     comment: str
     grade_row: str          # nbgrader's Grade.id
     comment_row: str        # nbgrader's Comment.id
+    #: nbgrader's own score when no one has marked it: 0 for an answer left blank (nbgrader
+    #: scores an unchanged answer cell itself). It counts as marked; a marker may still mark it
+    auto_points: float | None = None
 
 
 def written_questions(course, assignment: str) -> list[WrittenQuestion]:
@@ -82,7 +85,8 @@ def answers_for(gb, course, assignment: str, question: WrittenQuestion, secret: 
                 if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == question.grade_id:
                     text = cell.source
         out.append(Answer(token(student, assignment, question.grade_id, secret), text,
-                          grade.manual_score, comment.manual_comment or "", grade.id, comment.id))
+                          grade.manual_score, comment.manual_comment or "", grade.id, comment.id,
+                          grade.auto_score if grade.manual_score is None else None))
     out.sort(key=lambda a: a.token)
     if shuffle:
         random.Random(f"{secret}\0{marker}").shuffle(out)
