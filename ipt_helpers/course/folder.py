@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
+import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$")
+
+def is_student_id(name: str) -> bool:
+    """True for a name every stage can carry as a student id: a folder name, a gradebook key,
+    a column of an LMS import. nbgrader takes any folder name; this takes the letters and
+    digits of any script, with their accents composed or not (``josé`` as a Mac's unzip
+    writes it too), and ``. _ @ -``, up to 128 characters: no spaces, slashes, other
+    punctuation, or a leading dot or symbol (``..``, ``.ipynb_checkpoints``)."""
+    return (0 < len(name or "") <= 128 and name[0].isalnum()
+            and all(ch.isalnum() or ch in "._@-" or unicodedata.category(ch).startswith("M")
+                    for ch in name))
 
 
 class CourseError(Exception):
@@ -39,7 +49,15 @@ class Course:
     # --- configuration ----------------------------------------------------------------------
 
     def config(self, **overrides) -> Config:
-        """The course's nbgrader configuration, with the course root fixed to this folder."""
+        """The course's nbgrader configuration, with the course root fixed to this folder.
+
+        The course folder also becomes importable (at the end of ``sys.path``), as nbgrader
+        makes it when run from there (``init_syspath``): a configuration may name classes by
+        module, such as ``c.AssignLatePenalties.plugin_class = "late_plugin.Blarg"`` with
+        late_plugin.py beside nbgrader_config.py.
+        """
+        if str(self.root) not in sys.path:
+            sys.path.append(str(self.root))
         config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
         config.CourseDirectory.root = str(self.root)
         for key, value in overrides.items():
@@ -71,7 +89,7 @@ class Course:
 
     @staticmethod
     def check_student_id(student: str) -> str:
-        if not STUDENT_ID.match(student or ""):
+        if not is_student_id(student):
             raise CourseError(
                 f"student id {student!r} is not usable: use letters, digits and . _ @ - only "
                 "(no spaces, slashes or leading dots)")
@@ -82,7 +100,7 @@ class Course:
         if not folder.is_dir():
             return []
         return sorted(p.name for p in folder.iterdir()
-                      if (p / assignment).is_dir() and STUDENT_ID.match(p.name))
+                      if (p / assignment).is_dir() and is_student_id(p.name))
 
     # --- running nbgrader -------------------------------------------------------------------
 

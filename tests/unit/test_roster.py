@@ -111,6 +111,20 @@ def test_unusable_ids_are_named_and_not_imported(course, tmp_path, capsys):
     assert "1 student(s) added, 0 updated, 0 unchanged, 0 row(s) left out, 1 not imported" in out
 
 
+def test_ids_in_any_alphabet_are_usable_as_nbgrader_takes_them(tmp_path):
+    """nbgrader grades a folder named josé; so do grade, collect and roster import."""
+    import unicodedata
+
+    from ipt_helpers.course.folder import is_student_id
+    nfd = unicodedata.normalize("NFD", "josé")  # as a Mac's unzip may write it
+    assert nfd != "josé" and is_student_id(nfd)
+    path = write(tmp_path, "r.csv", "id,first_name\njosé,José\nप्रिया,Priya\nzoë.k@uni.example,Zoë\n"
+                                    "José García,J\n..,Dots\n-x,X\na/b,A\n")
+    people, skipped, _ = read_roster(path, "csv")
+    assert [p.id for p in people] == ["josé", "प्रिया", "zoë.k@uni.example"]
+    assert len(skipped) == 4, skipped
+
+
 # --- the command line ---------------------------------------------------------------------------
 
 
