@@ -225,6 +225,33 @@ def test_grade_as_root_without_a_sandbox_python_refuses(course):
     assert course.stat().st_mode & 0o077, "not even the course folder's mode changed"
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="kernels run as other users only when grading as root")
+def test_grade_refuses_a_course_other_users_can_read_and_never_changes_its_mode(course):
+    if sandbox_python()[0] is None:
+        pytest.skip("no sandbox Python (make builds .venv-kernel)")
+    import tempfile
+    from pathlib import Path
+    shared = Path(tempfile.mkdtemp(prefix="ipt-open-", dir="/tmp"))
+    try:
+        shared.chmod(0o755)  # as a course kept in a checkout or a shared folder
+        root = shared / "course"
+        shutil.copytree(course, root)
+        root.chmod(0o755)
+        make_submissions(root, ASSIGNMENT, ["perfect"])
+        (root / "gradebook.db").chmod(0o644)
+        before = snapshot(root)
+        proc = ipt_course("grade", ASSIGNMENT, cwd=root, check=False)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert (f"not grading: student code runs as other users, and other users can read "
+                f"{root} and {root / 'gradebook.db'}") in proc.stderr
+        assert f"chmod go-rwx {root} {root / 'gradebook.db'}" in proc.stderr, "how to fix it"
+        assert root.stat().st_mode & 0o777 == 0o755, "the instructor's folder keeps its mode"
+        assert snapshot(root) == before and not (root / "autograded").exists()
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
+
+
 def test_without_a_python_others_can_read_there_is_no_sandbox_python(tmp_path, monkeypatch):
     import ipt_helpers.course.grading.sandbox as sandbox
     private = tmp_path / "private"

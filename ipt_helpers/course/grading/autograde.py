@@ -11,9 +11,13 @@ configured like the rest of nbgrader, in ``nbgrader_config.py``, on ``GradeOptio
 
 from __future__ import annotations
 
+import glob
+import logging
 import os
 import sqlite3
+import sys
 import time
+import traceback
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,7 +112,83 @@ class GradeReport:
     failed: dict = field(default_factory=dict)     # (student, notebook) -> message
     skipped: list = field(default_factory=list)    # students already graded (no --force)
     resumed: list = field(default_factory=list)    # students whose last grading did not finish
+    excluded: list = field(default_factory=list)   # c.CourseDirectory.student_id_exclude
+    empty: list = field(default_factory=list)      # a submission folder with no notebook
     seconds: float = 0.0
+
+
+def excluded_students(config) -> set[str]:
+    """The students nbgrader leaves out of every run: ``c.CourseDirectory.student_id_exclude``,
+    split at commas exactly as nbgrader splits it (``init_destination``)."""
+    from nbgrader.coursedir import CourseDirectory
+
+    listed = CourseDirectory(config=config).student_id_exclude
+    return set(listed.split(",")) if listed else set()
+
+
+def handed_in(course, assignment, student) -> list[str]:
+    """The notebooks in a student's submission folder, found as nbgrader finds them (glob:
+    no hidden files)."""
+    folder = course.root / "submitted" / student / assignment
+    return sorted(os.path.basename(p) for p in glob.glob(os.path.join(glob.escape(str(folder)), "*.ipynb")))
+
+
+def known_problem(course, assignment, student) -> str | None:
+    """Why nbgrader will fail ``student``'s submission, in words the instructor can act on,
+    when the reason is one nbgrader itself words badly: a timestamp.txt it cannot read
+    (nbgrader then fails on its own AttributeError) or no notebook of the assignment among
+    the files handed in ("did you forget to run 'nbgrader generate_assignment'?")."""
+    from nbgrader.utils import parse_utc
+
+    folder = Path("submitted", student, assignment)
+    stamp = course.root / folder / "timestamp.txt"
+    text = stamp.read_text(errors="replace").strip() if stamp.is_file() else ""
+    if text:
+        try:
+            parse_utc(text)
+        except Exception:
+            return (f"{folder / 'timestamp.txt'} is not a time nbgrader can read ({text[:60]!r}): "
+                    "correct it (for example 2026-02-01 17:00:00 UTC) or delete it, then grade again")
+    notebooks = handed_in(course, assignment, student)
+    expected = course.notebooks(assignment)
+    if notebooks and not {os.path.splitext(n)[0] for n in notebooks} & set(expected):
+        return (f"{folder} holds no notebook of {assignment} (found {', '.join(notebooks)}; "
+                f"expected {', '.join(n + '.ipynb' for n in expected)}): rename the student's "
+                "notebook, then grade again")
+    return None
+
+
+class _Causes(logging.Handler):
+    """What went wrong while nbgrader graded one student, in words.
+
+    nbgrader catches each failure, logs its traceback and raises only "Please see the above
+    traceback"; ipt-course does not print nbgrader's log, so this handler keeps, for every
+    error nbgrader logs while an exception is being handled, that exception, with the
+    notebook being converted then.
+    """
+
+    def __init__(self, course_root: Path):
+        super().__init__(logging.INFO)
+        self.root = str(course_root)
+        self.notebook = None
+        self.causes: list[str] = []
+
+    def emit(self, record):
+        if record.msg == "Converting notebook %s" and record.args:
+            self.notebook = os.path.basename(str(record.args[0]))
+            return
+        err = sys.exc_info()[1]  # the handler runs inside nbgrader's `except` block
+        if record.levelno < logging.ERROR or err is None:
+            return
+        text = f"{type(err).__name__}: {err}"
+        frames = traceback.extract_tb(err.__traceback__)
+        own = [f for f in frames if f.filename.startswith(self.root + os.sep)]
+        if own:  # the course's own code (a plugin named in nbgrader_config.py): say where
+            text += f" ({os.path.relpath(own[-1].filename, self.root)}, line {own[-1].lineno})"
+        if self.notebook:
+            text = f"{self.notebook}: {text}"
+        if text not in self.causes:
+            self.causes.append(text)
 
 
 def completion_marker(course, assignment, student) -> Path:
@@ -155,17 +235,30 @@ def _autograde(course, assignment, students, *, execute_step, checked_on_workers
     converter.autograde_preprocessors = [
         execute_step if step is Execute else step for step in converter.autograde_preprocessors
         if not (checked_on_workers and step is CheckCellMetadata)]
+    # nbgrader's log goes to a logger of its own, read by _Causes and printed nowhere
+    log = logging.getLogger("ipt_helpers.course.grading.nbgrader")
+    log.propagate = False
+    log.setLevel(logging.INFO)
+    converter.log = log
     failures = {}
     with course.inside():  # (nbgrader's SQLAlchemy warnings are filtered: see dispatch)
         for student in students:
             completion_marker(course, assignment, student).unlink(missing_ok=True)
             converter.coursedir.student_id = student
+            causes = _Causes(course.root)
+            log.addHandler(causes)
             try:
                 converter.start()
-            except Exception as err:  # nbgrader has logged it; it costs this student only
-                failures[student] = str(err)
+            except Exception as err:  # it costs this student only; say why
+                failures[student] = (known_problem(course, assignment, student)
+                                     or "; ".join(causes.causes) or f"{type(err).__name__}: {err}")
             else:  # every grade of this student is committed: only now is it "graded"
-                _mark_complete(course, assignment, student)
+                if (course.root / "autograded" / student / assignment).is_dir():
+                    _mark_complete(course, assignment, student)
+                else:  # nbgrader chose not to grade it: never call that "graded"
+                    failures[student] = "nbgrader graded nothing of this submission"
+            finally:
+                log.removeHandler(causes)
     return failures
 
 
@@ -211,9 +304,15 @@ def grade_assignment(course, assignment, *, client, students=None, force=False,
         submitted = [s for s in submitted if s in students]
     if not submitted:
         raise CourseError(f"no submissions of {assignment} in {course.root / 'submitted'}")
+    config = course.config()
+    excluded = excluded_students(config)
     todo = []
     for student in submitted:
-        if is_graded(course, assignment, student) and not force:
+        if student in excluded:  # as nbgrader: not graded, nothing written
+            report.excluded.append(student)
+        elif not handed_in(course, assignment, student):  # nbgrader finds nothing to grade
+            report.empty.append(student)
+        elif is_graded(course, assignment, student) and not force:
             report.skipped.append(student)
         else:
             if (course.root / "autograded" / student / assignment).exists() and not force:
@@ -223,7 +322,6 @@ def grade_assignment(course, assignment, *, client, students=None, force=False,
         report.seconds = time.monotonic() - start
         return report
 
-    config = course.config()
     job = make_job(course, config, assignment, notebook_timeout, python)
     # A task, not scattered data: when the worker holding it dies, the scheduler computes it
     # again on another one (scattered data is lost with its worker, and every notebook with it).

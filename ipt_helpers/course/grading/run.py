@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from ipt_helpers.course.folder import Course, CourseError
 
@@ -56,6 +57,24 @@ class Progress:
         return max(shutil.get_terminal_size().columns - 1, 20)
 
 
+def check_private(course: Course) -> None:
+    """Refuse to run student code, as other users, where those users could read the course
+    folder (the keys in source/, the gradebook, other students' work) or a gradebook kept
+    elsewhere, and say how to make them private. A folder's mode is the instructor's to
+    change: grading never changes it."""
+    from ipt_helpers.course.grading.sandbox import open_to_others
+
+    db_url = course.db_url
+    places = [course.root] + ([Path(course.root, db_url.removeprefix("sqlite:///"))]
+                              if db_url.startswith("sqlite:///") else [])
+    exposed = [str(p) for p in places if p.exists() and open_to_others(p)]
+    if exposed:
+        raise CourseError(
+            f"not grading: student code runs as other users, and other users can read "
+            f"{' and '.join(exposed)} (the keys in source/, the gradebook, other students' "
+            f"work). Make it private to you first: chmod go-rwx {' '.join(exposed)}")
+
+
 def grade(course: Course, args) -> int:
     """``ipt-course grade``: everything that can refuse is checked first; then the submissions
     are graded on Dask workers (a local cluster, or ``args.scheduler``) and each outcome is
@@ -63,7 +82,7 @@ def grade(course: Course, args) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     from ipt_helpers.course.grading.autograde import check_released
-    from ipt_helpers.course.grading.sandbox import needs_sandbox, open_to_others, sandbox_python
+    from ipt_helpers.course.grading.sandbox import needs_sandbox, sandbox_python
 
     course.check_assignment(args.assignment)
     # everything that can refuse is checked before a worker starts or a file is touched
@@ -79,6 +98,8 @@ def grade(course: Course, args) -> int:
                 "as root. `make book` (or `make test`) builds the sandbox Python for this "
                 "checkout; or give one readable by all users with --sandbox-python PYTHON or "
                 "IPT_SANDBOX_PYTHON; or, to run student code as root anyway, --no-sandbox")
+    if python:
+        check_private(course)
     from dask.distributed import Client
 
     with ThreadPoolExecutor(1) as pool:  # local workers start while this process imports
@@ -92,10 +113,6 @@ def grade(course: Course, args) -> int:
         print(f"workers: {len(workers)}, executing "
               f"{sum(w.get('nthreads', 0) for w in workers)} notebooks at a time")
         print(f"isolation: {note}")
-        if python and open_to_others(course.root):
-            course.root.chmod(course.root.stat().st_mode & ~0o077)
-            print(f"made {course.root} private to its owner (chmod go-rwx), so that student code "
-                  "cannot read the keys or the gradebook")
         odd = [p.name for p in (course.root / "submitted").glob("*")
                if (p / args.assignment).is_dir() and p.name not in course.submitted_students(args.assignment)]
         report = grade_assignment(course, args.assignment, client=client, students=args.student or None,
@@ -107,6 +124,10 @@ def grade(course: Course, args) -> int:
             cluster.close()
     for student in report.skipped:
         print(f"skipped {student}: already graded (use --force to grade again)")
+    for student in report.excluded:
+        print(f"excluded {student}: c.CourseDirectory.student_id_exclude lists them (not graded)")
+    for student in report.empty:
+        print(f"nothing to grade for {student}: submitted/{student}/{args.assignment} holds no notebook")
     for student in report.resumed:
         print(f"graded {student} again: an earlier run stopped before all of its grades were written")
     for (student, notebook), message in sorted(report.failed.items()):
