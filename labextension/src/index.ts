@@ -8,6 +8,13 @@
  *   model, which marks the notebook modified (save and autosave keep it).
  * - Marks every form control with `data-lm-suppress-shortcuts`, so keys typed into a form
  *   do what they do in a web form (Lumino stops looking for shortcuts at that node).
+ * - Keys pressed after a click anywhere in a form's output (a blank area, the title, the status
+ *   line; not only a control) change no cell: the click leaves the notebook focused in command
+ *   mode, where `m`, `a`, `b`, `d d`, arrows and Enter edit cells, so those keys are stopped
+ *   before JupyterLab sees them (Tab and Shift+Tab still move the focus; Ctrl+S saves).
+ * - Each question's radio buttons form one group (a shared `name`): one Tab stop per question,
+ *   and the arrow keys move and wrap within it (ipywidgets draws them without a name, so
+ *   ArrowDown ran on into the next question and changed its answer).
  * - Marks each form `ipt-auto`, so the form's text says answers record themselves.
  * - Shift+Enter on the last cell of a notebook with forms runs it without adding a cell.
  * - Opening a notebook does not mark it modified: when the kernel's language_info is the
@@ -22,6 +29,8 @@ const RUN_IN_PLACE = 'ipt-forms:run-cell-and-select-next';
 
 /** The last record each carrier element showed (so a record is applied once, on change). */
 const seen = new WeakMap<Element, string>();
+/** Radio groups named so far (a name unique in the page for each question's radios). */
+let groups = 0;
 
 function suppress(root: ParentNode): void {
   root.querySelectorAll('.ipt-form').forEach(form => {
@@ -31,7 +40,104 @@ function suppress(root: ParentNode): void {
         control.setAttribute('data-lm-suppress-shortcuts', 'true');
       }
     });
+    groupRadios(form);
   });
+}
+
+/**
+ * Give each radio box's radios one shared name, so the browser treats them as one group (the
+ * WAI-ARIA radio group: one Tab stop, arrows move and wrap within it, checking as they go).
+ * ipywidgets redraws the radios when the options change: new ones get the box's name too.
+ */
+function groupRadios(form: Element): void {
+  form.querySelectorAll('.widget-radio-box, .jupyter-widget-radio-box').forEach(box => {
+    let name = box.getAttribute('data-ipt-group');
+    if (!name) {
+      name = `ipt-radio-${++groups}`;
+      box.setAttribute('data-ipt-group', name);
+    }
+    box.querySelectorAll('input[type="radio"]').forEach(radio => {
+      if (radio.getAttribute('name') !== name) {
+        radio.setAttribute('name', name as string);
+      }
+    });
+  });
+}
+
+/** The output area (of the cell) that shows a form, if ``target`` is in one. */
+function formOutput(target: Element): Element | null {
+  const area = target.closest('.jp-Cell-outputArea, .jp-OutputArea');
+  return area && area.querySelector('.ipt-form') ? area : null;
+}
+
+type Cell = NotebookPanel['content']['widgets'][number];
+
+/** The form cell a pointer last went down in (its output, outside the controls too). */
+let clicked: { panel: NotebookPanel; cell: Cell } | null = null;
+
+function isSave(event: KeyboardEvent): boolean {
+  return (event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 's';
+}
+
+/**
+ * Whether a key belongs to a form rather than to the notebook: its target is in a form's
+ * output (but not a control, whose keys are its own), or, since the pointer last went down in
+ * a form's output, the focus has stayed on that cell or the notebook around it in command mode
+ * (a click on a form's blank area, title or status line focuses the cell, not the form).
+ */
+function keyForForm(target: Element, tracker: INotebookTracker): NotebookPanel | null {
+  if (target.closest('.ipt-form') && target.matches(CONTROLS)) {
+    return null;
+  }
+  if (formOutput(target)) {
+    return tracker.find(panel => panel.node.contains(target)) || null;
+  }
+  if (!clicked || clicked.cell.isDisposed || clicked.panel.isDisposed) {
+    return null;
+  }
+  const onCell = clicked.cell.node.contains(target) || target.contains(clicked.cell.node);
+  return onCell && clicked.panel.content.mode === 'command' ? clicked.panel : null;
+}
+
+/**
+ * Stop the keys that belong to a form before the notebook's shortcuts see them: at the window,
+ * in the capture phase, which runs before both front ends' key handling (JupyterLab listens on
+ * the document in the bubbling phase, Notebook 7 in the capture phase). Only propagation is
+ * stopped: the browser's own action (scrolling) stays. Tab and Shift+Tab go on (the focus
+ * moves as anywhere); Ctrl+S saves the notebook, as the form tells students. A pointer going
+ * down anywhere else, or the focus moving to another cell or another part of the page, gives
+ * the keys back to the notebook.
+ */
+function guardKeys(tracker: INotebookTracker): void {
+  window.addEventListener('pointerdown', event => {
+    const target = event.target as Element | null;
+    const area = target instanceof Element ? formOutput(target) : null;
+    const panel = area ? tracker.find(p => p.node.contains(area)) || null : null;
+    const cell = panel ? panel.content.widgets.find(c => c.node.contains(area)) : undefined;
+    clicked = panel && cell ? { panel, cell } : null;
+  }, true);
+  window.addEventListener('focusin', event => {
+    const target = event.target;
+    if (clicked && target instanceof Element && !clicked.cell.node.contains(target)
+        && !target.contains(clicked.cell.node)) {
+      clicked = null;
+    }
+  }, true);
+  window.addEventListener('keydown', event => {
+    const target = event.target;
+    if (event.key === 'Tab' || !(target instanceof Element)) {
+      return;
+    }
+    const panel = keyForForm(target, tracker);
+    if (!panel) {
+      return;
+    }
+    event.stopPropagation();
+    if (isSave(event)) {
+      event.preventDefault();
+      void panel.context.save();
+    }
+  }, true);
 }
 
 /** Apply the records that changed since last seen to the cells that display them. */
@@ -124,8 +230,7 @@ function watch(panel: NotebookPanel): void {
   // is handled here: it saves the notebook, as it does everywhere else.
   node.addEventListener('keydown', event => {
     const target = event.target as Element | null;
-    if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 's'
-        && target && target.closest && target.closest('.ipt-form')) {
+    if (isSave(event) && target && target.closest && target.closest('.ipt-form')) {
       event.preventDefault();
       event.stopPropagation();
       void panel.context.save();
@@ -143,6 +248,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   activate: (app: JupyterFrontEnd, tracker: INotebookTracker) => {
     tracker.widgetAdded.connect((_, panel) => watch(panel));
     tracker.forEach(panel => watch(panel));
+    guardKeys(tracker);
 
     // Shift+Enter: on the last cell of a notebook with forms, run it and stay there.
     app.commands.addCommand(RUN_IN_PLACE, {

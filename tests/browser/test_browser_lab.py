@@ -4,9 +4,10 @@ keyboard alone, and nbgrader grades the saved files exactly.
 With the package's ``ipt-forms`` extension (the normal case) nothing but the controls is
 touched: every answer records itself into its cell, Ctrl+S saves, the notebook is closed and
 reopened and its kernel restarted, and the forms come back filled. Keys typed into any kind of
-form control change no cell. With the extension disabled, Shift+Enter in each form cell
-records, as in any other front end. axe-core checks the rendered forms. Every host but
-127.0.0.1 is cut off.
+form control, or after a click anywhere in a form's output, change no cell; a radio question's
+arrows stay in it, one Tab stop each; long option labels wrap. With the extension disabled,
+Shift+Enter in each form cell records, as in any other front end. axe-core checks the rendered
+forms. Every host but 127.0.0.1 is cut off.
 """
 
 import json
@@ -23,7 +24,7 @@ from nbgrader.api import Gradebook
 from conftest import ROOT, run, first_stage
 from bookcheck import offline_context
 from browser import chromium, jupyter_lab
-from ipt_helpers import Multi, Order, Single, Sort, Text
+from ipt_helpers import Multi, Order, Single, Sort, Text, options
 from ipt_helpers.forms.items import notebook_items
 from ipt_helpers.forms.cellsource import heading_of, notebook_answers
 from ipt_helpers.forms.recording import css_name
@@ -433,6 +434,11 @@ def test_without_the_extension_shift_enter_records_and_grades_exactly(course, tm
 
 KINDS_FORM = FORM_HEADER + '''form("kinds", [
     Single("area", "Which problem area?", options("problem_area")),
+    Single("plan", "Which plan fits best?", [
+        ("Meet once a week for sixteen sessions, give the depression a name and the sick role, "
+         "agree at the start which relationship the work will focus on, review the depression "
+         "score at every session, and mark the end of treatment in the last three sessions", "weekly"),
+        ("Meet when she feels like it", "adhoc"), ("Refer her on", "refer")]),
     Multi("signs", "Which signs are present?", [("Low mood", "mood"), ("Poor sleep", "sleep")]),
     Order("steps", "Put the steps in order.", [("Diagnose", "diagnose"), ("Inventory", "inventory")]),
     Sort("where", "Which phase?", [("Contract", "t1"), ("Goodbye", "t2")],
@@ -455,6 +461,110 @@ def kinds_notebook(path):
     nbformat.write(nb, path)
 
 
+#: keys after a click in a form's output: Enter first (were it to reach the notebook, the
+#: letters after it would be typed into the form cell's source), then every shortcut
+AREA_KEYS = ["Enter", *KEYS, "Escape", "Enter", "Escape"]
+
+
+def saved_cells(path):
+    return [{"cell_type": c.cell_type, "source": c.source} for c in nbformat.read(path, 4).cells]
+
+
+def save(page):
+    command(page, "docmanager:save")
+    page.wait_for_function(f"() => !{NB}.context.model.dirty", timeout=30_000)
+
+
+def clicks_in_a_form_change_no_cell(page, form, path):
+    """Click a form's blank areas, its title and its status line, then press every notebook
+    shortcut: no cell changes (issue 21, item 8: the click focuses
+    the notebook in command mode, not a control). Ctrl+S still saves."""
+    save(page)
+    on_disk = saved_cells(path)
+    assert on_disk == sources(page)
+    box = form.bounding_box()
+    spots = {
+        "the form's top left corner": lambda: form.click(position={"x": 3, "y": 3}),
+        "a blank area at the form's right edge": lambda: form.click(
+            position={"x": box["width"] - 4, "y": box["height"] / 2}),
+        "the title": lambda: form.locator(".ipt-form-title").click(),
+        "the status line": lambda: form.locator(".ipt-status").click(),
+    }
+    for where, click in spots.items():
+        click()
+        page.wait_for_timeout(200)
+        before, cells = notebook_state(page), sources(page)
+        for key in AREA_KEYS:
+            page.keyboard.press(key)
+        page.wait_for_timeout(700)
+        assert notebook_state(page) == before, f"keys after a click on {where} change no cell"
+        assert sources(page) == cells, f"keys after a click on {where} change no cell's text"
+        assert page.evaluate(f"() => {NB}.content.mode") == "command", where
+    save(page)
+    assert saved_cells(path) == on_disk, "the saved file's cells, types and sources are unchanged"
+    # Ctrl+S after a click on the status line saves the notebook (the key is the form's)
+    plan = form.locator(".ipt-q-plan").get_by_role("radio").last
+    plan.focus()
+    page.keyboard.press("Space")
+    page.wait_for_function(f"() => {NB}.context.model.dirty", timeout=30_000)
+    form.locator(".ipt-status").click()
+    page.keyboard.press("Control+s")
+    page.wait_for_function(f"() => !{NB}.context.model.dirty", timeout=30_000)
+    deadline = time.monotonic() + 10  # (the file can land a moment after the model is clean)
+    while saved_cells(path) != sources(page) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert saved_cells(path) == sources(page), "Ctrl+S saved the answer just recorded"
+    assert "'plan': 'refer'" in saved_cells(path)[2]["source"]
+    assert [c for c in saved_cells(path) if "form(" not in c["source"]] == \
+        [c for c in on_disk if "form(" not in c["source"]]
+
+
+def radios_stay_in_their_question(page, form):
+    """Each question's radios are one group: arrows wrap within it and never change the next
+    question; one Tab stop per question; a long label wraps instead of running over the next
+    option (issue 21, item 8)."""
+    area, plan = form.locator(".ipt-q-area"), form.locator(".ipt-q-plan")
+    checked = lambda block: block.evaluate(  # noqa: E731
+        "b => [...b.querySelectorAll('input[type=radio]')].findIndex(r => r.checked)")
+    focused_in = lambda block: block.evaluate("b => b.contains(document.activeElement)")  # noqa: E731
+    radios = area.get_by_role("radio")
+    count = radios.count()
+    plan_before = checked(plan)
+    radios.last.focus()
+    page.keyboard.press("Space")
+    assert checked(area) == count - 1
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert checked(area) == 1, "ArrowDown wraps within the question"
+    assert focused_in(area) and checked(plan) == plan_before, "question 2 is never changed"
+    # what the arrows check is what the form records
+    areas = [key for _, key in options("problem_area")]
+    deadline = time.monotonic() + 30
+    while notebook_answers({"cells": sources(page)})["kinds"].get("area") != areas[1] \
+            and time.monotonic() < deadline:
+        time.sleep(0.3)
+    recorded = notebook_answers({"cells": sources(page)})["kinds"]
+    assert recorded.get("area") == areas[1] and recorded.get("plan") == "refer", recorded
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert checked(area) == count - 1 and checked(plan) == plan_before
+    page.keyboard.press("Tab")
+    assert focused_in(plan), "one Tab stop per question: Tab goes on to the next question"
+    page.keyboard.press("Shift+Tab")
+    assert focused_in(area) and area.evaluate("b => document.activeElement.checked")
+    labels = plan.locator("label").evaluate_all(
+        "ls => ls.filter(l => l.querySelector('input[type=radio]')).map(l => { const r ="
+        " l.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, right: r.right,"
+        " over: l.scrollHeight > l.clientHeight + 1 || l.scrollWidth > l.clientWidth + 1,"
+        " lines: r.height / parseFloat(getComputedStyle(l).lineHeight)}; })")
+    right = form.bounding_box()["x"] + form.bounding_box()["width"]
+    assert len(labels) == 3 and labels[0]["lines"] >= 1.9, f"the long label wraps: {labels}"
+    for one, following in zip(labels, labels[1:]):
+        assert one["bottom"] <= following["top"] + 0.5, f"an option runs over the next: {labels}"
+    assert not any(label["over"] for label in labels) and all(
+        label["right"] <= right for label in labels), labels
+
+
 @pytest.mark.parametrize("app", first_stage(["lab", "notebook"], keep=["lab"]))
 def test_keys_in_any_form_control_change_no_cell(tmp_path, app):
     home = tmp_path / "home"
@@ -468,6 +578,8 @@ def test_keys_in_any_form_control_change_no_cell(tmp_path, app):
             wait_idle(page)
             page.wait_for_selector(".ipt-form-kinds select")
             form = page.locator(".ipt-form-kinds")
+            clicks_in_a_form_change_no_cell(page, form, home / "kinds.ipynb")
+            radios_stay_in_their_question(page, form)
             others = lambda: [c for c in sources(page) if "form(" not in c["source"]]  # noqa: E731
             controls = {
                 "radio": form.get_by_role("radio").first,
