@@ -1,5 +1,6 @@
 """ipt-course: the instructor's command line over an nbgrader course directory.
 
+    ipt-course init DIR [--from COURSE]     a clean course: nbgrader_config.py and source/ only
     ipt-course check [ASSIGNMENT ...]       the item definitions are consistent (release runs it)
     ipt-course release [ASSIGNMENT ...]     student versions (+ a zip each for an LMS)
     ipt-course collect ASSIGNMENT ZIP       submissions exported from an LMS -> submitted/
@@ -12,14 +13,15 @@
                                             (refuses while written answers are unmarked,
                                             unless --allow-unmarked)
     ipt-course export [--to FILE]           grades as CSV: scored, awaiting marking or not
-                      [--format canvas]     submitted; or a Canvas gradebook import file
+                      [--format canvas|moodle]  submitted; or Canvas's or Moodle's grade
+                      [--assignment NAME]   import file (only the assignments named)
     ipt-course report ASSIGNMENT            class analytics (HTML + PNG figures)
     ipt-course mark ASSIGNMENT              mark written answers by question (a local page)
     ipt-course show ASSIGNMENT ITEM         one item whole: definition, student cell, hidden
                                             test and full-mark answer
 
-Every command takes --course DIR (default: the current folder). Problems are reported in
-words with a non-zero exit; nothing existing is overwritten without --force.
+Every command but init takes --course DIR (default: the current folder). Problems are
+reported in words with a non-zero exit; nothing existing is overwritten without --force.
 """
 
 from __future__ import annotations
@@ -88,6 +90,15 @@ def parser(course_dir: str = ".", grading: bool = True) -> argparse.ArgumentPars
     p = argparse.ArgumentParser(prog="ipt-course", description=__doc__.split("\n\n")[0])
     p.add_argument("--course", default=".", help="the nbgrader course directory (default: .)")
     sub = p.add_subparsers(dest="command", required=True)
+
+    i = sub.add_parser("init", help="make a clean course folder (config and source/ only)")
+    i.add_argument("dir", help="the new course folder (must not exist, or be empty)")
+    i.add_argument("--from", dest="origin", default=None, metavar="COURSE",
+                   help="the course folder to copy nbgrader_config.py and source/ from "
+                        "(default: exercises/ of the checkout ipt-course runs from; an "
+                        "installed package has no assignments: the notebooks hold the keys)")
+    i.set_defaults(run=lambda c, a: _stage("release.newcourse").init_course(a.dir, a.origin),
+                   no_course=True)
 
     k = sub.add_parser("check", help="check the item definitions of assignments")
     k.add_argument("assignments", nargs="*", help="assignment ids (default: all in source/)")
@@ -164,13 +175,21 @@ def parser(course_dir: str = ".", grading: bool = True) -> argparse.ArgumentPars
     f.set_defaults(run=lambda c, a: returning.write_feedback(
         c, a.assignment, a.force, a.allow_unmarked))
 
-    e = sub.add_parser("export", help="write all grades to a CSV file")
+    e = sub.add_parser("export", help="write grades to a CSV file (or an LMS's import file)")
     e.add_argument("--to", default=None, help="output file (default: COURSE/grades.csv)")
     e.add_argument("--force", action="store_true", help="overwrite an existing file")
-    e.add_argument("--format", choices=["csv", "canvas"], default="csv",
+    e.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv",
                    help="csv: one row per student and assignment with its status (scored, "
                         "awaiting marking, not submitted); canvas: a file Canvas's Gradebook "
-                        "Import reads (default file grades-canvas.csv; see README)")
+                        "Import reads (default file grades-canvas.csv); moodle: a file "
+                        "Moodle's Grades > Import > CSV file reads (default grades-moodle.csv; "
+                        "see README)")
+    e.add_argument("--assignment", action="append", dest="assignments", metavar="NAME",
+                   help="export only this assignment (repeatable; default: every assignment "
+                        "in the gradebook): an LMS file then has only its columns")
+    e.add_argument("--moodle-user", choices=["email", "idnumber"], default="email",
+                   help="--format moodle: identify students by e-mail address or by Moodle's "
+                        "ID number, as the roster import found it (default: email)")
     e.add_argument("--canvas-id", action="append", metavar="ASSIGNMENT=NUMBER",
                    help="the Canvas assignment id of an assignment, so that its column "
                         "updates that assignment (repeatable; else Canvas offers a new one)")
@@ -178,7 +197,8 @@ def parser(course_dir: str = ".", grading: bool = True) -> argparse.ArgumentPars
                    help="export although written answers are unmarked (their rows say "
                         "\"awaiting marking\", with no score); without this, export refuses")
     e.set_defaults(run=lambda c, a: returning.export(
-        c, a.to, a.format, a.force, a.canvas_id, a.allow_unmarked))
+        c, a.to, a.format, a.force, a.canvas_id, a.allow_unmarked, a.assignments,
+        a.moodle_user))
 
     m = sub.add_parser("mark", help="mark written answers by question in the browser")
     m.add_argument("assignment")
@@ -212,7 +232,7 @@ def main(argv=None) -> int:
     known, rest = pre.parse_known_args(argv)
     args = parser(known.course, grading="grade" in rest[:1]).parse_args(argv)
     try:
-        course = Course.open(args.course)
+        course = None if getattr(args, "no_course", False) else Course.open(args.course)
         return args.run(course, args)
     except CourseError as err:
         print(f"ipt-course: {err}", file=sys.stderr)

@@ -183,3 +183,73 @@ def test_feedback_holds_no_key_whichever_tool_makes_it(course):
                 assert key not in page, (tool, student, key)
             assert "Your answer:" in page or student == "blank", (tool, student)
     assert made["nbgrader"]["writer"].count("of 5 points") == made["ipt-course"]["writer"].count("of 5 points") > 0
+
+
+# --- export for the LMS: chosen assignments, SIS ids, Moodle (issue 23) ----------------------------
+
+def roster_import(course, text, *options):
+    path = course / "class-list.csv"
+    path.write_text(text, encoding="utf-8")
+    proc = ipt_course("roster", "import", path, *options, cwd=course)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_export_only_the_assignments_named_with_the_rosters_sis_ids(course):
+    """Issue 23: the Canvas file had a column per assignment of the gradebook, id-less ones
+    that Canvas offers to create as new assignments, and an empty SIS User ID."""
+    mark(course, "writer", 2)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.update_or_create_assignment("ps2-inventory")   # released, nothing graded yet
+    roster_import(course, "Student,ID,SIS User ID,SIS Login ID,Section\n"
+                          '"Writer, Wren",4343,S-0077,writer,IPT 101\n', "--from", "canvas")
+    proc = ipt_course("export", "--format", "canvas", "--assignment", A,
+                      "--canvas-id", f"{A}=77", cwd=course)
+    assert proc.returncode == 0, proc.stderr
+    assignments, possible, students = read_canvas_import(course / "grades-canvas.csv")
+    assert assignments == [(A, "77")], "only the assignment named: no column for ps2"
+    record, scores = students["writer"]
+    assert record["SIS User ID"] == "S-0077" and record["ID"] == "4343"
+    assert students["perfect"][0]["SIS User ID"] == "", "not in the Canvas list: none known"
+    assert "note:" not in proc.stdout, "every exported assignment has its Canvas id"
+
+    proc = ipt_course("export", "--format", "canvas", "--force", cwd=course)
+    assert [a for a, _ in read_canvas_import(course / "grades-canvas.csv")[0]] == [A, "ps2-inventory"]
+    assert "note: ps2-inventory has no --canvas-id" in proc.stdout
+
+    proc = ipt_course("export", "--assignment", "ps9-nope", "--force", cwd=course)
+    assert proc.returncode == 2
+    assert "--assignment ps9-nope: not in the gradebook (it has: ps1-problem-areas, ps2-inventory)" \
+        in proc.stderr
+    proc = ipt_course("export", "--format", "canvas", "--assignment", "ps2-inventory",
+                      "--canvas-id", f"{A}=77", "--force", cwd=course)
+    assert proc.returncode == 2 and f"--canvas-id names {A}, which is not exported" in proc.stderr
+
+
+def test_a_moodle_grade_import_file(course):
+    """Moodle's Grades > Import > CSV: a column that identifies the student (Email address or
+    ID number) and one per assignment; Moodle gives a row with an empty identifying cell to
+    the student of the row before, so such a student is left out and named (exit 1)."""
+    mark(course, "writer", 2)
+    roster_import(course, "First name,Last name,Username,ID number,Email address,Roles\n"
+                          "Wren,Writer,writer,20261234,wren@uni.example,Student\n"
+                          "Per,Fect,perfect,20265555,,Student\n",
+                  "--from", "moodle", "--id-column", "Username")
+    proc = ipt_course("export", "--format", "moodle", "--assignment", A, cwd=course)
+    assert proc.returncode == 1
+    assert ("NOT EXPORTED 2 student(s) with no Email address in the gradebook (Moodle could not "
+            "tell who they are): blank, perfect") in proc.stderr
+    with open(course / "grades-moodle.csv", newline="", encoding="utf-8") as fh:
+        table = list(csv.reader(fh))
+    assert table[0] == ["First name", "Last name", "Email address", A]
+    assert [r[:3] for r in table[1:]] == [["Wren", "Writer", "wren@uni.example"]], \
+        "absent has no final score: no row, so nothing in Moodle is cleared"
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        total = gb.find_submission(A, "writer").score
+    assert float(table[1][3]) == pytest.approx(total)
+
+    proc = ipt_course("export", "--format", "moodle", "--moodle-user", "idnumber", "--force",
+                      cwd=course)
+    with open(course / "grades-moodle.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["ID number"]: r for r in csv.DictReader(fh)}
+    assert set(rows) == {"20261234", "20265555"} and proc.returncode == 1
+    assert "blank" in proc.stderr and float(rows["20265555"][A]) > 0

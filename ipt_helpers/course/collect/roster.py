@@ -13,6 +13,12 @@ Canvas user id keeps the id it has. The column headings accepted are listed in
 ``ipt_helpers.course.collect.lms`` (Moodle's were not confirmed from its documentation; common variants
 are accepted).
 
+The LMS's other ids, which nbgrader's students table has no column for, are kept beside it in
+the same gradebook (table ``ipt_roster_ids``): Canvas's ``SIS User ID`` and Moodle's ``ID
+number``, so that ``ipt-course export`` can name each student as the LMS's grade import
+expects (``--format canvas``: its SIS User ID column; ``--format moodle --moodle-user
+idnumber``).
+
 Importing is idempotent: a second import of the same file changes nothing. Values missing
 from the file never blank out what the gradebook has (Canvas's export has no e-mail), and no
 student is ever removed. With ``dry_run`` the changes are printed and nothing is written.
@@ -21,15 +27,19 @@ student is ever removed. With ``dry_run`` the changes are printed and nothing is
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy import Column, MetaData, String, Table, insert, select, update
 
 from ipt_helpers.course.collect import lms
 from ipt_helpers.course.folder import Course, CourseError, is_student_id
 
 FORMATS = ("canvas", "moodle", "csv")
-FIELDS = ("first_name", "last_name", "email", "lms_user_id")
+FIELDS = ("first_name", "last_name", "email", "lms_user_id")   # nbgrader's students table
+LMS_IDS = ("sis_user_id", "id_number")                         # ipt_roster_ids, beside it
 
 
 @dataclass
@@ -39,6 +49,8 @@ class Person:
     last_name: str = ""
     email: str = ""
     lms_user_id: str = ""
+    sis_user_id: str = ""    # Canvas's SIS User ID
+    id_number: str = ""      # Moodle's ID number
 
     @property
     def name(self) -> str:
@@ -116,6 +128,7 @@ def read_roster(path: Path, fmt: str, id_column: str | None = None
                            header, f"{lms.CANVAS_STUDENT!r} and {lms.CANVAS_ID!r}")
         ids = [c for c in (column(header, [lms.CANVAS_SIS_LOGIN_ID]),
                            column(header, [lms.CANVAS_SIS_USER_ID])) if c]
+        sis = column(header, [lms.CANVAS_SIS_USER_ID])
         for n, row in enumerate(rows, 2):
             name = row.get(student, "")
             if not row.get(canvas_id) and (not name or name.strip() in lms.CANVAS_FLAG_ROWS
@@ -131,7 +144,8 @@ def read_roster(path: Path, fmt: str, id_column: str | None = None
             cid = (row.get(chosen, "") if chosen else
                    next((row[c] for c in ids if row.get(c)), "") or f"canvas-{row[canvas_id]}")
             login = row.get(ids[0], "") if ids else ""
-            people.append(Person(cid, first, last, login if "@" in login else "", row[canvas_id]))
+            people.append(Person(cid, first, last, login if "@" in login else "", row[canvas_id],
+                                 sis_user_id=row.get(sis, "") if sis else ""))
 
     elif fmt == "moodle":
         first = column(header, lms.MOODLE_FIRST)
@@ -139,8 +153,8 @@ def read_roster(path: Path, fmt: str, id_column: str | None = None
         email = column(header, lms.MOODLE_EMAIL)
         if first is None or last is None:
             raise _missing(path, "a Moodle participants list", header, "'First name' and 'Last name'")
-        ids = [c for c in (column(header, lms.MOODLE_ID_NUMBER),
-                           column(header, lms.MOODLE_USERNAME), email) if c]
+        id_number = column(header, lms.MOODLE_ID_NUMBER)
+        ids = [c for c in (id_number, column(header, lms.MOODLE_USERNAME), email) if c]
         if not chosen and not ids:
             raise _missing(path, "a Moodle participants list", header,
                            "'Email address', 'ID number' or 'Username'")
@@ -155,7 +169,8 @@ def read_roster(path: Path, fmt: str, id_column: str | None = None
                 continue
             cid = row.get(chosen, "") if chosen else next((row[c] for c in ids if row.get(c)), "")
             people.append(Person(cid, row.get(first, ""), row.get(last, ""),
-                                 row.get(email, "") if email else ""))
+                                 row.get(email, "") if email else "",
+                                 id_number=row.get(id_number, "") if id_number else ""))
 
     else:
         sid = chosen or column(header, lms.CSV_ID)
@@ -208,13 +223,40 @@ def _has_gradebook(course: Course) -> bool:
     return not course.db_url.startswith("sqlite:///") or (course.root / "gradebook.db").exists()
 
 
+IDS_META = MetaData()
+IDS = Table("ipt_roster_ids", IDS_META,
+            Column("student_id", String(128), primary_key=True),   # nbgrader's Student.id
+            Column("sis_user_id", String(255), nullable=False, default=""),
+            Column("id_number", String(255), nullable=False, default=""))
+
+
+def lms_ids(gb) -> dict[str, dict[str, str]]:
+    """{student id: {"sis_user_id": ..., "id_number": ...}} as the last roster import found
+    them (empty for a student imported without them)."""
+    IDS_META.create_all(gb.db.get_bind(), checkfirst=True)
+    return {r["student_id"]: {f: r[f] or "" for f in LMS_IDS}
+            for r in gb.db.execute(select(IDS)).mappings()}
+
+
+def _store_lms_ids(gb, student: str, values: dict[str, str]) -> None:
+    """Write a student's LMS ids (only those given: a file without them keeps the old)."""
+    have = lms_ids(gb).get(student)
+    if have is None:
+        gb.db.execute(insert(IDS).values(student_id=student,
+                                         **{f: values.get(f, "") for f in LMS_IDS}))
+    else:
+        gb.db.execute(update(IDS).where(IDS.c.student_id == student).values(**values))
+    gb.db.commit()
+
+
 def course_roster(course: Course) -> list[Person]:
     """The students in the course's gradebook (empty when there is no gradebook)."""
     if not _has_gradebook(course):
         return []
     with _gradebook(course) as gb:
+        extra = lms_ids(gb)
         return [Person(s.id, s.first_name or "", s.last_name or "", s.email or "",
-                       s.lms_user_id or "") for s in gb.students]
+                       s.lms_user_id or "", **extra.get(s.id, {})) for s in gb.students]
 
 
 def plan(course: Course, people: list[Person]) -> list[tuple[str, Person, dict]]:
@@ -226,11 +268,12 @@ def plan(course: Course, people: list[Person]) -> list[tuple[str, Person, dict]]
         old = existing.get(p.id)
         if old is None and p.lms_user_id in by_lms:  # the same LMS user under an earlier id
             old = by_lms[p.lms_user_id]
-            p = Person(old.id, p.first_name, p.last_name, p.email, p.lms_user_id)
+            p = dataclasses.replace(p, id=old.id)
         if old is None:
-            out.append(("add", p, {f: ("", getattr(p, f)) for f in FIELDS if getattr(p, f)}))
+            out.append(("add", p, {f: ("", getattr(p, f)) for f in FIELDS + LMS_IDS
+                                   if getattr(p, f)}))
             continue
-        changes = {f: (getattr(old, f), getattr(p, f)) for f in FIELDS
+        changes = {f: (getattr(old, f), getattr(p, f)) for f in FIELDS + LMS_IDS
                    if getattr(p, f) and getattr(p, f) != getattr(old, f)}
         out.append(("update" if changes else "same", p, changes))
     return out
@@ -259,7 +302,11 @@ def import_roster(course: Course, path: Path, fmt: str, dry_run: bool = False,
         with _gradebook(course) as gb:
             for action, p, changes in steps:
                 if action != "same":
-                    gb.update_or_create_student(p.id, **{f: new for f, (_, new) in changes.items()})
+                    gb.update_or_create_student(p.id, **{f: new for f, (_, new) in changes.items()
+                                                         if f in FIELDS})
+                    ids = {f: new for f, (_, new) in changes.items() if f in LMS_IDS}
+                    if ids:
+                        _store_lms_ids(gb, p.id, ids)
     verb = "would be " if dry_run else ""
     print(f"{counts['add']} student(s) {verb}added, {counts['update']} {verb}updated, "
           f"{counts['same']} unchanged, {len(left_out)} row(s) left out, "

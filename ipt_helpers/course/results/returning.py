@@ -75,20 +75,25 @@ def refuse_unmarked(items, what: str, allow: bool) -> None:
 
 
 def export(course: Course, to: str | None = None, format: str = "csv", force: bool = False,
-           canvas_id: list[str] | None = None, allow_unmarked: bool = False) -> int:
-    """``ipt-course export``: every student's grade per assignment as CSV, or Canvas's
-    gradebook import file; refuses while written answers are unmarked (unless
-    ``allow_unmarked``) and never overwrites a file without ``force``."""
+           canvas_id: list[str] | None = None, allow_unmarked: bool = False,
+           assignments: list[str] | None = None, moodle_user: str = "email") -> int:
+    """``ipt-course export``: every student's grade per assignment (all, or those named in
+    ``assignments``) as CSV, or Canvas's or Moodle's gradebook import file; refuses while
+    written answers are unmarked (unless ``allow_unmarked``) and never overwrites a file
+    without ``force``. Exit 1 when a student had to be left out of a Moodle file."""
     from nbgrader.api import Gradebook
 
-    from ipt_helpers.course.results.states import AWAITING, NOT_SUBMITTED, results, write_canvas, write_csv
+    from ipt_helpers.course.results.states import (AWAITING, MOODLE_USER, NOT_SUBMITTED, results,
+                                                   write_canvas, write_csv, write_moodle)
 
-    name = "grades-canvas.csv" if format == "canvas" else "grades.csv"
-    target = Path(to).resolve() if to else course.root / name
+    names = {"canvas": "grades-canvas.csv", "moodle": "grades-moodle.csv"}
+    target = Path(to).resolve() if to else course.root / names.get(format, "grades.csv")
     if target.exists() and not force:
         raise CourseError(f"{target} exists; use --force to overwrite it")
     if not (course.root / "gradebook.db").exists() and course.db_url.startswith("sqlite"):
         raise CourseError("no gradebook yet: release and grade an assignment first")
+    if moodle_user not in MOODLE_USER:
+        raise CourseError(f"--moodle-user {moodle_user!r}: use {' or '.join(MOODLE_USER)}")
     canvas_ids = {}
     for pair in canvas_id or []:
         assignment, _, number = pair.partition("=")
@@ -96,15 +101,40 @@ def export(course: Course, to: str | None = None, format: str = "csv", force: bo
             raise CourseError(f"--canvas-id {pair!r}: write ASSIGNMENT=NUMBER, the number "
                               "from the assignment's Canvas address (.../assignments/NUMBER)")
         canvas_ids[assignment] = number.strip()
+    chosen = list(dict.fromkeys(assignments or []))   # in the order given, once each
     with Gradebook(course.db_url) as gb:
-        rows = results(gb)
+        known = [a.name for a in gb.assignments]
+        unknown = [a for a in chosen if a not in known]
+        if unknown:
+            raise CourseError(f"--assignment {', '.join(unknown)}: not in the gradebook (it has: "
+                              f"{', '.join(sorted(known)) or 'none'}); nothing exported")
+        rows = results(gb, chosen or None)
+    stray = sorted(set(canvas_ids) - {r.assignment for r in rows})
+    if stray:
+        raise CourseError(f"--canvas-id names {', '.join(stray)}, which is not exported "
+                          "(add --assignment for it, or leave the --canvas-id out)")
     refuse_unmarked([u for r in rows for u in r.unmarked], "nothing exported",
                      allow_unmarked)
+    left_out: list[str] = []
     if format == "canvas":
         write_canvas(rows, target, canvas_ids)
+        for a in sorted({r.assignment for r in rows} - set(canvas_ids)):
+            print(f"note: {a} has no --canvas-id {a}=NUMBER: Canvas will offer to create a new "
+                  "assignment for its column instead of updating the existing one")
+    elif format == "moodle":
+        left_out = write_moodle(rows, target, moodle_user)
     else:
         write_csv(rows, target)
     count = {state: sum(r.state == state for r in rows) for state in (NOT_SUBMITTED, AWAITING)}
     print(f"grades written to {target}: {len(rows) - sum(count.values())} scored, "
-          f"{count[AWAITING]} awaiting marking, {count[NOT_SUBMITTED]} not submitted")
+          f"{count[AWAITING]} awaiting marking, {count[NOT_SUBMITTED]} not submitted"
+          + (f" ({', '.join(sorted({r.assignment for r in rows}))})" if chosen else ""))
+    if left_out:
+        heading = MOODLE_USER[moodle_user][0]
+        print(f"NOT EXPORTED {len(left_out)} student(s) with no {heading} in the gradebook "
+              f"(Moodle could not tell who they are): {', '.join(left_out)}. Import the "
+              "participants list with it (ipt-course roster import FILE --from moodle), or "
+              "use --moodle-user " + ("idnumber" if moodle_user == "email" else "email"),
+              file=sys.stderr)
+        return 1
     return 0

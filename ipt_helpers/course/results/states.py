@@ -10,7 +10,8 @@ Every (student, assignment) pair is in exactly one state:
 A written answer (a manually graded cell) is "unmarked" while it has neither a manual score
 nor an automatic one (nbgrader gives an untouched answer cell 0 by itself).
 ``ipt-course feedback`` and ``ipt-course export`` use this to refuse, or to say "awaiting
-marking" instead of a 0. ``write_canvas`` writes the CSV that Canvas's gradebook imports.
+marking" instead of a 0. ``write_canvas`` and ``write_moodle`` write the CSV files that
+Canvas's and Moodle's gradebooks import: only final scores, never a 0 for what is not.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class Result:
     late_penalty: float = 0.0
     timestamp: str = ""
     unmarked: list = field(default_factory=list)
+    sis_user_id: str = ""                # Canvas's SIS User ID, from the roster import
+    id_number: str = ""                  # Moodle's ID number, from the roster import
 
 
 def unmarked_answers(gb, assignment: str, student: str | None = None) -> list[Unmarked]:
@@ -70,6 +73,9 @@ def results(gb, assignments: list[str] | None = None) -> list[Result]:
     """One Result per student of the gradebook and assignment (all, or those named)."""
     from nbgrader.api import MissingEntry
 
+    from ipt_helpers.course.collect.roster import lms_ids
+
+    ids = lms_ids(gb)
     rows = []
     names = assignments or [a.name for a in gb.assignments]
     for name in names:
@@ -78,7 +84,7 @@ def results(gb, assignments: list[str] | None = None) -> list[Result]:
             base = dict(assignment=name, student=student.id,
                         first_name=student.first_name or "", last_name=student.last_name or "",
                         email=student.email or "", lms_user_id=student.lms_user_id or "",
-                        max_score=float(assignment.max_score or 0))
+                        max_score=float(assignment.max_score or 0), **ids.get(student.id, {}))
             try:
                 sub = gb.find_submission(name, student.id)
             except MissingEntry:
@@ -128,7 +134,8 @@ def write_canvas(rows: list[Result], target: Path, canvas_ids: dict[str, str] | 
     """A CSV that Canvas's Gradebook ▸ Import reads (see ``ipt_helpers.course.collect.lms``).
 
     Columns: Student ("Last, First"), ID (the Canvas user id, from the roster's lms_user_id),
-    SIS User ID (empty), SIS Login ID (the course's student id), Section (empty), then one
+    SIS User ID (as the roster import found it, else empty), SIS Login ID (the course's
+    student id), Section (empty), then one
     column per assignment named ``<assignment> (<Canvas assignment id>)`` when its Canvas id
     is given (``canvas_ids``), else ``<assignment>`` (Canvas then offers to create a new
     assignment). The second row is ``Points Possible``. A score is written only when it is
@@ -156,8 +163,49 @@ def write_canvas(rows: list[Result], target: Path, canvas_ids: dict[str, str] | 
             any_row = next(iter(mine.values()))
             identity = {lms.CANVAS_STUDENT: lms.canvas_sortable_name(any_row.first_name,
                                                                    any_row.last_name) or student,
-                        lms.CANVAS_ID: any_row.lms_user_id, lms.CANVAS_SIS_USER_ID: "",
+                        lms.CANVAS_ID: any_row.lms_user_id,
+                        lms.CANVAS_SIS_USER_ID: any_row.sis_user_id,
                         lms.CANVAS_SIS_LOGIN_ID: student, lms.CANVAS_SECTION: ""}
             w.writerow([identity[c] for c in lms.CANVAS_IDENTITY_COLUMNS]
                        + [_num(mine[a].score) if a in mine and mine[a].state == SCORED else ""
                           for a in assignments])
+
+
+#: how ``write_moodle`` names a student: the column Moodle's import is told to match
+#: ("Identify user by": Map from this column, Map to "email address" or "idnumber")
+MOODLE_USER = {"email": (lms.MOODLE_EMAIL[0], "email"), "idnumber": (lms.MOODLE_ID_NUMBER[0], "id_number")}
+
+
+def write_moodle(rows: list[Result], target: Path, user: str = "email") -> list[str]:
+    """A CSV that Moodle's Grades ▸ Import ▸ CSV file reads; returns the students left out.
+
+    Columns: First name, Last name (for the reader; left unmapped in Moodle), the column that
+    identifies each student (``user``: Email address, or ID number as the roster import found
+    it), then one column per assignment, named after it, which the import page maps to a
+    grade item. Moodle's importer (grade/import/csv/classes/load_data.php) reads an empty cell
+    or "-" as "no grade" (a null final grade, which may clear a grade already entered in
+    Moodle), and gives a row whose
+    identifying cell is empty to the student of the row before. So a student with no final
+    score in any assignment gets no row, and one without the identifying value is left out
+    (and returned, so the caller can say so); a cell that is not final is empty (see README).
+    """
+    heading, attr = MOODLE_USER[user]
+    assignments = sorted({r.assignment for r in rows})
+    by_student: dict[str, dict[str, Result]] = {}
+    for r in rows:
+        by_student.setdefault(r.student, {})[r.assignment] = r
+    left_out = []
+    with open(target, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow([lms.MOODLE_FIRST[0], lms.MOODLE_LAST[0], heading] + assignments)
+        for student, mine in sorted(by_student.items()):
+            if not any(r.state == SCORED for r in mine.values()):
+                continue
+            any_row = next(iter(mine.values()))
+            if not getattr(any_row, attr):
+                left_out.append(student)
+                continue
+            w.writerow([any_row.first_name, any_row.last_name, getattr(any_row, attr)]
+                       + [_num(mine[a].score) if a in mine and mine[a].state == SCORED else ""
+                          for a in assignments])
+    return left_out
