@@ -197,11 +197,20 @@ def roster_import(course, text, *options):
 def test_export_only_the_assignments_named_with_the_rosters_sis_ids(course):
     """Issue 23: the Canvas file had a column per assignment of the gradebook, id-less ones
     that Canvas offers to create as new assignments, and an empty SIS User ID."""
+    import sqlite3
+
     mark(course, "writer", 2)
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         gb.update_or_create_assignment("ps2-inventory")   # released, nothing graded yet
+    assert ipt_course("export", "--to", course / "before.csv", cwd=course).returncode == 0
+
+    def tables():
+        with sqlite3.connect(course / "gradebook.db") as db:
+            return {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "ipt_roster_ids" not in tables(), "reading the roster changes no gradebook"
     roster_import(course, "Student,ID,SIS User ID,SIS Login ID,Section\n"
                           '"Writer, Wren",4343,S-0077,writer,IPT 101\n', "--from", "canvas")
+    assert "ipt_roster_ids" in tables()
     proc = ipt_course("export", "--format", "canvas", "--assignment", A,
                       "--canvas-id", f"{A}=77", cwd=course)
     assert proc.returncode == 0, proc.stderr

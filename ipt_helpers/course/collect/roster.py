@@ -32,7 +32,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Column, MetaData, String, Table, insert, select, update
+from sqlalchemy import Column, MetaData, String, Table, insert, inspect, select, update
 
 from ipt_helpers.course.collect import lms
 from ipt_helpers.course.folder import Course, CourseError, is_student_id
@@ -232,14 +232,17 @@ IDS = Table("ipt_roster_ids", IDS_META,
 
 def lms_ids(gb) -> dict[str, dict[str, str]]:
     """{student id: {"sis_user_id": ..., "id_number": ...}} as the last roster import found
-    them (empty for a student imported without them)."""
-    IDS_META.create_all(gb.db.get_bind(), checkfirst=True)
+    them (none for a student imported without them). Reading never changes the gradebook:
+    the table is made by the first import that has such ids."""
+    if not inspect(gb.db.get_bind()).has_table(IDS.name):
+        return {}
     return {r["student_id"]: {f: r[f] or "" for f in LMS_IDS}
             for r in gb.db.execute(select(IDS)).mappings()}
 
 
 def _store_lms_ids(gb, student: str, values: dict[str, str]) -> None:
     """Write a student's LMS ids (only those given: a file without them keeps the old)."""
+    IDS_META.create_all(gb.db.get_bind(), checkfirst=True)
     have = lms_ids(gb).get(student)
     if have is None:
         gb.db.execute(insert(IDS).values(student_id=student,
