@@ -6,12 +6,15 @@ package; none of nbgrader's files is kept in this repository): late submissions 
 timestamp.txt and a late-penalty plugin in the course folder, changed locked and grade
 cells, a cell time limit and an infinite loop, a notebook not handed in, extra files and an
 extra notebook, a student not in the gradebook, a non-ASCII student id, an excluded student,
-an empty submission folder, and submissions nbgrader cannot grade (a corrupt notebook, an
-unreadable timestamp, a notebook under another name). Both tools grade identical copies;
-every gradebook row (auto and manual score, late penalty, lateness), every comment and the
-listing of autograded files must be the same for each student, after a first run, a rerun
-and a forced rerun of one student. Where ipt-course differs on purpose (README: "Where
-`grade` differs from `nbgrader autograde`") the comparison leaves that out, and says so.
+an empty submission folder, a module the student handed in (and one kept theirs by
+c.Autograde.exclude_overwriting), a file the notebook writes, and submissions nbgrader
+cannot grade (a corrupt notebook, an unreadable timestamp, a notebook under another name).
+Both tools grade identical copies; every gradebook row (auto and manual score, late
+penalty, lateness), every comment and the listing of autograded files must be the same for
+each student, after a first run, a rerun, a resubmission with a later timestamp and a
+forced rerun of one student. Where ipt-course differs on purpose (README: "Where `grade`
+differs from `nbgrader autograde`") the comparison leaves that out: its completion marker,
+autograded/STUDENT/.ps1.graded, lies outside the folders compared.
 """
 
 import json
@@ -51,6 +54,7 @@ c = get_config()
 c.AssignLatePenalties.plugin_class = "late_plugin.Blarg"
 c.CourseDirectory.student_id_exclude = "excluded"
 c.Execute.timeout = 2
+c.Autograde.exclude_overwriting = {"ps1": ["helper.py"]}
 """
 
 
@@ -58,6 +62,14 @@ def looping():
     """timeout.ipynb with an infinite loop where the student's answer goes."""
     nb = json.loads((FILES / "timeout.ipynb").read_text())
     nb["cells"][0]["source"] = "while True:\n    pass\n"
+    return json.dumps(nb)
+
+
+def answered(code: str) -> str:
+    """submitted-changed.ipynb with ``code`` as the student's first answer (it sets ``a``,
+    which a graded cell checks is 1)."""
+    nb = json.loads((FILES / "submitted-changed.ipynb").read_text())
+    nb["cells"][0]["source"] = "# YOUR CODE HERE\n" + code
     return json.dumps(nb)
 
 
@@ -86,6 +98,12 @@ SUBMISSIONS = {
                 "timestamp.txt": "But I want to be a timestamp string :("},
     "wrongname": {"problem1.ipynb": nbg("submitted-changed.ipynb")},  # item 7
     "empty": {},
+    # item 4: a module the student handed in, and one kept theirs by exclude_overwriting
+    "ownmodule": {"p1.ipynb": answered("from mine import a"), "mine.py": "a = 1\n"},
+    "keeps": {"p1.ipynb": answered("from helper import a"), "helper.py": "a = 1\n"},
+    # item 5: a file the notebook writes, kept in autograded/ (nbgrader's test_side_effects)
+    "sider": {"p1.ipynb": answered("a = 1\nwith open('side-effect.txt', 'w') as fh:\n"
+                                   "    fh.write('a side effect')")},
 }
 IN_GRADEBOOK = [s for s in SUBMISSIONS if s != "newcomer"]
 
@@ -102,6 +120,7 @@ def plain_course(root: Path) -> Path:
     shutil.copy(FILES / "submitted-unchanged.ipynb", source / "p1.ipynb")
     shutil.copy(FILES / "timeout.ipynb", source / "p2.ipynb")
     shutil.copy(FILES / "data.txt", source / "data.txt")
+    (source / "helper.py").write_text("a = 0\n")  # the students' copy is kept (exclude_overwriting)
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         gb.update_or_create_assignment(A, duedate=parse_utc(DUE))
         for student in IN_GRADEBOOK:
@@ -191,9 +210,23 @@ def test_grade_matches_nbgrader_autograde_in_every_situation(tmp_path):
     assert "nothing to grade for empty: submitted/empty/ps1 holds no notebook" in out
     assert "IGNORED" not in out, "josé is a student id like any other"
 
-    # a rerun grades nothing again; a forced rerun of one student, now on time, drops the penalty
+    for student in ("ownmodule", "keeps", "sider"):
+        assert theirs[student]["gradebook"]["p1"]["grades"]["bar"][0] == 1, student
+    assert "side-effect.txt" in theirs["sider"]["autograded"]
+
+    # a rerun grades nothing again
     both(tmp_path)
     assert differences(situation(ipt_course), situation(nbgrader_course)) == []
+    # a submission handed in again, later, is graded again (nbgrader's test_update_newer)
+    for course in (nbgrader_course, ipt_course):
+        shutil.copy(FILES / "submitted-changed.ipynb", course / "submitted" / "foo" / A / "p1.ipynb")
+        (course / "submitted" / "foo" / A / "timestamp.txt").write_text(hours_late(2))
+    proc = both(tmp_path)
+    assert "graded foo again: handed in again since it was graded" in proc.stdout
+    assert differences(situation(ipt_course), situation(nbgrader_course)) == []
+    assert situation(nbgrader_course)["foo"]["gradebook"]["seconds late"] == 7200
+
+    # a forced rerun of one student, now on time, drops the penalty
     for course in (nbgrader_course, ipt_course):
         (course / "submitted" / "bar" / A / "timestamp.txt").write_text(hours_late(0))
     proc = both(tmp_path, "--force", "--student", "bar")

@@ -20,13 +20,14 @@ import time
 import traceback
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from nbgrader.preprocessors import CheckCellMetadata, Execute, NbGraderPreprocessor
-from traitlets import Any, Float, Integer, Unicode
+from traitlets import Any, Dict, Float, Integer, Unicode
 from traitlets.config import Configurable
 
 from ipt_helpers.course.grading.dispatch import Dispatcher, Job, dispatch_all
+from ipt_helpers.course.grading.kernels import MAX_WRITTEN
 
 
 class GradeOptions(Configurable):
@@ -53,13 +54,47 @@ class FromWorkers(NbGraderPreprocessor):
 
     The collect pass runs with no sanitising steps of its own: the notebook it receives is
     the submission as handed in, and the one it returns was sanitised (by the same steps,
-    on the worker) and executed.
+    on the worker) and executed. What the notebook did to the files of its folder on the
+    worker is done in autograded/STUDENT/ASSIGNMENT, where nbgrader would have run it.
     """
 
     dispatcher = Any()
+    coursedir = Any()   # the converter's, for the autograded folder
+    notes = Dict()      # (student, notebook) -> a note for the instructor
 
     def preprocess(self, nb, resources):
-        return self.dispatcher.result(_key(resources), nb), resources
+        key = _key(resources)
+        nb = self.dispatcher.result(key, nb)
+        done = self.dispatcher.written.pop(key, {})
+        dest = self.coursedir.format_path(self.coursedir.autograded_directory, key[0],
+                                          resources["nbgrader"]["assignment"])
+        put_back(Path(dest), done.get("written") or {}, done.get("deleted") or [])
+        if done.get("too_large"):
+            self.notes[key] = (f"files the notebook wrote were not copied into {dest}, more "
+                               f"than {MAX_WRITTEN // 2**20} MiB in all: "
+                               + ", ".join(done["too_large"]))
+        return nb, resources
+
+
+def put_back(dest: Path, written: dict[str, bytes], deleted: list[str]) -> None:
+    """Write and delete in ``dest`` what a notebook wrote and deleted in its folder. The
+    paths come from student code: only relative ones that stay inside ``dest`` are used."""
+    def inside(rel):
+        parts = PurePosixPath(rel).parts
+        if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
+            return None
+        return dest.joinpath(*parts)
+
+    for rel, data in written.items():
+        target = inside(rel)
+        if target is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)  # a new file, never through a link
+            target.write_bytes(data)
+    for rel in deleted:
+        target = inside(rel)
+        if target is not None and (target.is_file() or target.is_symlink()):
+            target.unlink()
 
 
 def execute_settings(config) -> dict:
@@ -72,7 +107,8 @@ def execute_settings(config) -> dict:
 
 
 def assignment_files(source_dir: Path, ignore: list[str]) -> dict[str, bytes]:
-    """The assignment's non-notebook files, which nbgrader copies beside each submission."""
+    """A folder's files other than notebooks, which nbgrader copies beside each notebook it
+    grades: the assignment's in source/, and a student's own in submitted/."""
     from nbgrader import utils
     found = utils.find_all_files(str(source_dir), list(ignore) + ["*.ipynb"])
     return {os.path.relpath(f, source_dir): Path(f).read_bytes() for f in found}
@@ -112,6 +148,8 @@ class GradeReport:
     failed: dict = field(default_factory=dict)     # (student, notebook) -> message
     skipped: list = field(default_factory=list)    # students already graded (no --force)
     resumed: list = field(default_factory=list)    # students whose last grading did not finish
+    resubmitted: list = field(default_factory=list)  # graded, then handed in again later
+    notes: dict = field(default_factory=dict)      # (student, notebook) -> a note
     excluded: list = field(default_factory=list)   # c.CourseDirectory.student_id_exclude
     empty: list = field(default_factory=list)      # a submission folder with no notebook
     seconds: float = 0.0
@@ -124,6 +162,21 @@ def excluded_students(config) -> set[str]:
 
     listed = CourseDirectory(config=config).student_id_exclude
     return set(listed.split(",")) if listed else set()
+
+
+def resubmitted(course, config, assignment, student) -> bool:
+    """nbgrader's rule (``init_destination``): a submission whose timestamp.txt is later
+    than the one in its autograded folder was handed in again, and is graded again without
+    --force. (An unreadable timestamp counts as no timestamp here; grading reports it.)"""
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=config)
+    try:
+        new = coursedir.get_existing_timestamp(str(course.root / "submitted" / student / assignment))
+        old = coursedir.get_existing_timestamp(str(course.root / "autograded" / student / assignment))
+    except Exception:  # nbgrader fails on an unreadable one (CourseDirectory has no .fail)
+        return False
+    return new is not None and old is not None and new > old
 
 
 def handed_in(course, assignment, student) -> list[str]:
@@ -240,6 +293,7 @@ def _autograde(course, assignment, students, *, execute_step, checked_on_workers
     log.propagate = False
     log.setLevel(logging.INFO)
     converter.log = log
+    execute_step.coursedir = converter.coursedir
     failures = {}
     with course.inside():  # (nbgrader's SQLAlchemy warnings are filtered: see dispatch)
         for student in students:
@@ -280,10 +334,13 @@ def make_job(course, config, assignment, notebook_timeout, python) -> Job:
             snapshot = source.serialize()
         finally:
             source.close()
+    # a file in c.Autograde.exclude_overwriting stays the student's (nbgrader's init_assignment)
+    theirs = {os.path.normpath(f) for f in autograde.exclude_overwriting.get(assignment, [])}
+    files = {rel: data for rel, data in assignment_files(course.root / "source" / assignment,
+                                                         autograde.coursedir.ignore).items()
+             if os.path.normpath(rel) not in theirs}
     return Job(assignment=assignment, config=config, steps=list(autograde.sanitize_preprocessors),
-               db_url=db_url, snapshot=snapshot,
-               files=assignment_files(course.root / "source" / assignment,
-                                      autograde.coursedir.ignore),
+               db_url=db_url, snapshot=snapshot, files=files,
                settings=execute_settings(config), notebook_timeout=notebook_timeout,
                python=python or "")
 
@@ -313,7 +370,11 @@ def grade_assignment(course, assignment, *, client, students=None, force=False,
         elif not handed_in(course, assignment, student):  # nbgrader finds nothing to grade
             report.empty.append(student)
         elif is_graded(course, assignment, student) and not force:
-            report.skipped.append(student)
+            if resubmitted(course, config, assignment, student):
+                report.resubmitted.append(student)
+                todo.append(student)
+            else:
+                report.skipped.append(student)
         else:
             if (course.root / "autograded" / student / assignment).exists() and not force:
                 report.resumed.append(student)  # begun, never finished (a crash, a kill)
@@ -328,9 +389,14 @@ def grade_assignment(course, assignment, *, client, students=None, force=False,
     job_future = client.submit(_the_job, job, key=f"ipt-job-{uuid.uuid4().hex}", pure=False)
     dispatcher = Dispatcher(client=client, job=job_future, sandboxed=python is not None,
                             progress=progress)
-    dispatch_all(course, assignment, todo, dispatcher)
-    failures = _autograde(course, assignment, todo, execute_step=FromWorkers(dispatcher=dispatcher),
+    from nbgrader.coursedir import CourseDirectory
+    ignore = CourseDirectory(config=config).ignore
+    dispatch_all(course, assignment, todo, dispatcher, lambda student: assignment_files(
+        course.root / "submitted" / student / assignment, ignore))
+    execute_step = FromWorkers(dispatcher=dispatcher)
+    failures = _autograde(course, assignment, todo, execute_step=execute_step,
                           checked_on_workers=CheckCellMetadata in job.steps)
+    report.notes.update(execute_step.notes)
     for (student, notebook) in dispatcher.digests:
         if (student, notebook) in dispatcher.errors:
             report.failed[(student, notebook)] = dispatcher.errors[(student, notebook)]

@@ -39,6 +39,7 @@ class Job:
     db_url: str                    # the gradebook, when it is not a snapshot
     snapshot: bytes | None         # an sqlite gradebook, copied before grading starts
     files: dict[str, bytes]        # the assignment's other files, put beside each notebook
+                                   # (over the student's own, but for c.Autograde.exclude_overwriting)
     settings: dict                 # nbgrader's Execute settings
     notebook_timeout: float
     python: str                    # the Python sandboxed kernels run ("" for the default)
@@ -63,19 +64,23 @@ def sanitise(nb, student: str, notebook: str, job: Job):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def grade_notebook(submitted: bytes, student: str, notebook: str, sandboxed: bool, job: Job) -> dict:
+def grade_notebook(submitted: bytes, student: str, notebook: str, sandboxed: bool, job: Job,
+                   own: dict[str, bytes] | None = None) -> dict:
     """On a worker: sanitise a submitted notebook, then execute it (see execute_notebook),
-    as a user id leased on the worker's machine when ``sandboxed``."""
+    as a user id leased on the worker's machine when ``sandboxed``, beside the files nbgrader
+    puts beside it: the student's ``own`` (handed in with the notebook), then the
+    assignment's over them."""
     try:
         nb = nbformat.reads(submitted.decode("utf-8"), as_version=4)
         nb = sanitise(nb, student, notebook, job)
         data = nbformat.writes(nb).encode("utf-8")
     except Exception as err:  # a broken submission costs this notebook, never the run
         return {"error": f"{type(err).__name__}: {err}"}
+    files = {**(own or {}), **job.files}
     if not sandboxed:
-        return execute_notebook(data, job.files, job.settings, None, job.notebook_timeout, job.python)
+        return execute_notebook(data, files, job.settings, None, job.notebook_timeout, job.python)
     with lease_uid() as uid:
-        return execute_notebook(data, job.files, job.settings, uid, job.notebook_timeout, job.python)
+        return execute_notebook(data, files, job.settings, uid, job.notebook_timeout, job.python)
 
 
 def notebook_digest(nb) -> str:
@@ -101,6 +106,8 @@ class Dispatcher:
     futures: dict = field(default_factory=dict)
     digests: dict = field(default_factory=dict)
     errors: dict = field(default_factory=dict)
+    own: dict = field(default_factory=dict)      # student -> the files they handed in
+    written: dict = field(default_factory=dict)  # key -> what the notebook wrote (execute_notebook)
     _count: int = 0
 
     def submit(self, key, submitted: bytes, digest: str):
@@ -109,11 +116,13 @@ class Dispatcher:
         self.digests[key] = digest
         self.futures[key] = self.client.submit(
             grade_notebook, submitted, key[0], key[1], self.sandboxed, self.job,
+            self.own.get(key[0], {}),
             key=f"ipt-grade-{self._count}-{hashlib.sha1(repr(key).encode()).hexdigest()[:8]}",
             pure=False)
 
     def result(self, key, submitted):
-        """The executed notebook for ``key``; ``submitted`` is the notebook as nbgrader read it."""
+        """The executed notebook for ``key``; ``submitted`` is the notebook as nbgrader read it.
+        What the notebook wrote is kept in ``written[key]``."""
         if key not in self.futures or self.digests.get(key) != notebook_digest(submitted):
             # not dispatched, or changed since: send this version now
             self.submit(key, nbformat.writes(submitted).encode("utf-8"), notebook_digest(submitted))
@@ -124,14 +133,17 @@ class Dispatcher:
         if "error" in outcome:
             self.errors[key] = outcome["error"]
             raise RuntimeError(f"could not execute {key[1]} for {key[0]}: {outcome['error']}")
+        self.written[key] = {k: outcome.get(k) for k in ("written", "deleted", "too_large")}
         return nbformat.reads(outcome["notebook"].decode("utf-8"), as_version=nbformat.NO_CONVERT)
 
 
 
-def dispatch_all(course, assignment, students, dispatcher):
-    """Send every submitted notebook to the workers, without waiting."""
+def dispatch_all(course, assignment, students, dispatcher, own_files):
+    """Send every submitted notebook to the workers, without waiting; ``own_files(student)``
+    gives the files the student handed in besides notebooks."""
     known = set(course.notebooks(assignment))
     for student in students:
+        dispatcher.own[student] = own_files(student)
         for path in sorted((course.root / "submitted" / student / assignment).glob("*.ipynb")):
             if path.stem not in known:
                 continue  # nbgrader skips notebooks that are not part of the assignment

@@ -4,6 +4,9 @@
 is given (``ipt_helpers.course.grading.sandbox``), forked from a fork server when ``fork`` is set
 (``ipt_helpers.course.grading.kernel_forkserver``); ``SandboxExecute`` is nbgrader's Execute step using it;
 ``execute_notebook`` runs a sanitised notebook and never raises for a student's notebook.
+The private folder holds the kernel's own files (its home, connection file and sockets) apart
+from ``work/``, the folder the notebook runs in, so that what the notebook writes there can be
+handed back (``files_written``) as nbgrader, which runs it in autograded/, keeps it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import stat
 import tempfile
 import threading
 import uuid
@@ -28,6 +32,9 @@ EXECUTION_ENV = {"NBGRADER_EXECUTION": "autograde"}
 #: Also set in grading kernels: the debugger ipykernel loads would otherwise print a note on
 #: frozen modules to the grader's terminal for every kernel (nobody debugs a grading kernel).
 QUIET_ENV = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+#: At most this many bytes of files a notebook writes are handed back per notebook: they
+#: travel to the coordinating process, and a student's loop may write without end.
+MAX_WRITTEN = 50 * 2**20
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -35,6 +42,7 @@ class SandboxKernelManager(AsyncKernelManager):
     from a fork server when ``fork`` is set (see kernel_forkserver)."""
 
     sandbox = Unicode("")
+    workdir = Unicode("")  # where the notebook runs (default: the sandbox)
     uid = Any(None)
     python = Unicode("")
     fork = Bool(False)
@@ -70,7 +78,7 @@ class SandboxKernelManager(AsyncKernelManager):
         env.update(HOME=self.sandbox, **EXECUTION_ENV, **QUIET_ENV)
         env.pop("JUPYTER_RUNTIME_DIR", None)
         kw["env"] = env
-        kw["cwd"] = self.sandbox
+        kw["cwd"] = self.workdir or self.sandbox
         if self.uid is not None:
             kw.update(user=self.uid, group=self.uid, extra_groups=[])
         await super()._async_launch_kernel(kernel_cmd, **kw)
@@ -81,6 +89,7 @@ class SandboxExecute(Execute):
     """nbgrader's Execute, with the kernel in the sandbox."""
 
     sandbox = Unicode("")
+    workdir = Unicode("")
     uid = Any(None)
     python = Unicode("")
     fork = Bool(False)
@@ -89,6 +98,7 @@ class SandboxExecute(Execute):
         self.kernel_manager_class = SandboxKernelManager
         km = super().create_kernel_manager()
         km.sandbox = self.sandbox
+        km.workdir = self.workdir
         km.uid = self.uid
         km.python = self.python
         km.fork = self.fork
@@ -98,14 +108,19 @@ class SandboxExecute(Execute):
 def execute_notebook(nb_bytes: bytes, files: dict[str, bytes], settings: dict,
                      uid: int | None, notebook_timeout: float, python: str = "",
                      fork: bool = hasattr(os, "pidfd_open")) -> dict:
-    """Execute one sanitised notebook in a private folder; runs on a Dask worker.
+    """Execute one sanitised notebook in a private folder, beside ``files``; runs on a Dask
+    worker.
 
-    Returns {"notebook": bytes} or {"error": message}. Never raises for a student's notebook.
+    Returns {"notebook": bytes, "written": {path: bytes}, "deleted": [path], "too_large":
+    [path]} (what the notebook wrote, deleted, or wrote beyond MAX_WRITTEN, in its folder),
+    or {"error": message}. Never raises for a student's notebook.
     """
     sandbox = tempfile.mkdtemp(prefix="ipt-grade-")
+    work = os.path.join(sandbox, "work")
     try:
+        os.mkdir(work)
         for rel, data in files.items():
-            target = Path(sandbox, rel)
+            target = Path(work, rel)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         if uid is not None:
@@ -113,10 +128,11 @@ def execute_notebook(nb_bytes: bytes, files: dict[str, bytes], settings: dict,
                 os.chown(path, uid, uid)
             os.chmod(sandbox, 0o700)
         nb = nbformat.reads(nb_bytes.decode("utf-8"), as_version=nbformat.NO_CONVERT)
-        ep = SandboxExecute(sandbox=sandbox, uid=uid, python=python, fork=fork, **settings)
+        ep = SandboxExecute(sandbox=sandbox, workdir=work, uid=uid, python=python, fork=fork,
+                            **settings)
         killer = _Deadline(ep, notebook_timeout)
         try:
-            nb, _ = ep.preprocess(nb, {"metadata": {"path": sandbox}})
+            nb, _ = ep.preprocess(nb, {"metadata": {"path": work}})
         except Exception:
             if not killer.fired:  # else the kernel died because the time limit stopped it
                 raise
@@ -124,11 +140,48 @@ def execute_notebook(nb_bytes: bytes, files: dict[str, bytes], settings: dict,
             killer.cancel()
         if killer.fired:
             return {"error": f"the notebook ran for longer than {notebook_timeout:g} s and was stopped"}
-        return {"notebook": nbformat.writes(nb).encode("utf-8")}
+        written, deleted, too_large = files_written(work, files)
+        return {"notebook": nbformat.writes(nb).encode("utf-8"), "written": written,
+                "deleted": deleted, "too_large": too_large}
     except Exception as err:  # a crash costs this notebook, never the run
         return {"error": f"{type(err).__name__}: {err}"}
     finally:
         shutil.rmtree(sandbox, ignore_errors=True)
+
+
+def files_written(folder: str, before: dict[str, bytes], limit: int = MAX_WRITTEN):
+    """What a notebook did to the files of ``folder``, which held ``before``: the regular
+    files it created or changed ({relative path: bytes}, at most ``limit`` bytes in all),
+    those of ``before`` it deleted, and those left out for the limit.
+
+    Student code owns the folder, so nothing is followed: not a link (to a file only the
+    grader could read), not a directory swapped for one while this reads (os.fwalk and
+    O_NOFOLLOW), not a pipe.
+    """
+    written, seen, too_large, total = {}, set(), [], 0
+    for top, _dirs, names, dir_fd in os.fwalk(folder, follow_symlinks=False):
+        for name in sorted(names):
+            rel = os.path.normpath(os.path.join(os.path.relpath(top, folder), name))
+            try:
+                fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+            except OSError:
+                continue  # a link
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    continue  # a pipe, a socket, a device
+                seen.add(rel)
+                with os.fdopen(os.dup(fd), "rb") as fh:  # enough to compare, or one too many
+                    data = fh.read(max(limit - total, len(before.get(rel, b""))) + 1)
+            finally:
+                os.close(fd)
+            if before.get(rel) == data:
+                continue
+            if total + len(data) > limit:
+                too_large.append(rel)
+                continue
+            total += len(data)
+            written[rel] = data
+    return written, sorted(set(before) - seen), too_large
 
 
 class _Deadline:

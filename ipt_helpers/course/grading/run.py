@@ -128,6 +128,10 @@ def grade(course: Course, args) -> int:
         print(f"excluded {student}: c.CourseDirectory.student_id_exclude lists them (not graded)")
     for student in report.empty:
         print(f"nothing to grade for {student}: submitted/{student}/{args.assignment} holds no notebook")
+    for student in report.resubmitted:
+        print(f"graded {student} again: handed in again since it was graded (a later timestamp.txt)")
+    for (student, notebook), message in sorted(report.notes.items()):
+        print(f"note {student} / {notebook}: {message}")
     for student in report.resumed:
         print(f"graded {student} again: an earlier run stopped before all of its grades were written")
     for (student, notebook), message in sorted(report.failed.items()):
