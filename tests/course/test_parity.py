@@ -88,15 +88,16 @@ SUBMISSIONS = {
     "gradecell": {"p1.ipynb": nbg("submitted-grade-cell-changed.ipynb")},
     "sleeper": {"p1.ipynb": nbg("submitted-changed.ipynb"), "p2.ipynb": nbg("timeout.ipynb")},
     "looper": {"p1.ipynb": nbg("submitted-changed.ipynb"), "p2.ipynb": looping()},
-    "extra": {"p1.ipynb": nbg("submitted-changed.ipynb"), "p1 copy.ipynb": nbg("submitted-unchanged.ipynb"),
-              "notes.txt": "my notes\n"},
-    "newcomer": {"p1.ipynb": nbg("submitted-changed.ipynb")},        # not in the gradebook
-    "josé": {"p1.ipynb": nbg("submitted-changed.ipynb")},             # item 3
-    "excluded": {"p1.ipynb": nbg("submitted-changed.ipynb")},         # item 2
-    "corrupt": {"p1.ipynb": "{ this is not a notebook"},         # item 7
-    "badtime": {"p1.ipynb": nbg("submitted-changed.ipynb"),           # item 7
+    "extra": {"p1.ipynb": nbg("submitted-changed.ipynb"),
+              "p1 copy.ipynb": nbg("submitted-unchanged.ipynb"), "notes.txt": "my notes\n"},
+    "newcomer": {"p1.ipynb": nbg("submitted-changed.ipynb")},  # not in the gradebook
+    "josé": {"p1.ipynb": nbg("submitted-changed.ipynb")},      # item 3: a non-ASCII id
+    "excluded": {"p1.ipynb": nbg("submitted-changed.ipynb")},  # item 2: student_id_exclude
+    # item 7: what nbgrader cannot grade, each said with its cause
+    "corrupt": {"p1.ipynb": "{ this is not a notebook"},
+    "badtime": {"p1.ipynb": nbg("submitted-changed.ipynb"),
                 "timestamp.txt": "But I want to be a timestamp string :("},
-    "wrongname": {"problem1.ipynb": nbg("submitted-changed.ipynb")},  # item 7
+    "wrongname": {"problem1.ipynb": nbg("submitted-changed.ipynb")},
     "empty": {},
     # item 4: a module the student handed in, and one kept theirs by exclude_overwriting
     "ownmodule": {"p1.ipynb": answered("from mine import a"), "mine.py": "a = 1\n"},

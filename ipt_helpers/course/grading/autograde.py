@@ -183,7 +183,8 @@ def handed_in(course, assignment, student) -> list[str]:
     """The notebooks in a student's submission folder, found as nbgrader finds them (glob:
     no hidden files)."""
     folder = course.root / "submitted" / student / assignment
-    return sorted(os.path.basename(p) for p in glob.glob(os.path.join(glob.escape(str(folder)), "*.ipynb")))
+    found = glob.glob(os.path.join(glob.escape(str(folder)), "*.ipynb"))
+    return sorted(os.path.basename(p) for p in found)
 
 
 def known_problem(course, assignment, student) -> str | None:
