@@ -17,12 +17,16 @@
  *   ArrowDown ran on into the next question and changed its answer).
  * - Marks each form `ipt-auto`, so the form's text says answers record themselves.
  * - Shift+Enter on the last cell of a notebook with forms runs it without adding a cell.
+ * - Students reach nbgrader's Assignments panel from a "Course" menu and the palette
+ *   (./assignments.ts), though nbgrader's own menu, with the instructor's tools, is hidden.
  * - Opening a notebook does not mark it modified: when the kernel's language_info is the
  *   only difference from the file as loaded, the notebook stays unmodified.
  */
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { JSONExt, PartialJSONObject } from '@lumino/coreutils';
+
+import { assignments } from './assignments';
 
 const CONTROLS = 'select, input, textarea, button, [tabindex]';
 const RUN_IN_PLACE = 'ipt-forms:run-cell-and-select-next';
@@ -274,4 +278,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, assignments];
