@@ -411,3 +411,17 @@ def test_two_grading_runs_at_once_never_share_a_kernel_user(course):
     first, second = uids(roots[0]), uids(roots[1])
     assert all(u >= 200_000 for u in first + second), "each kernel as an unprivileged user"
     assert not set(first) & set(second), (first, second)
+
+
+def test_grading_as_an_ordinary_user_refuses_unless_told(course, monkeypatch):
+    """A non-root instructor on a hub: kernels would run as the instructor and could read the
+    keys and the gradebook, so grade refuses and says how to grade safely (issue 23)."""
+    import ipt_helpers.course.grading.sandbox as sandbox
+
+    make_submissions(course, ASSIGNMENT, ["perfect"])
+    monkeypatch.setattr(sandbox, "needs_sandbox", lambda: False)  # as if not root
+    refused = run(["ipt-course", "grade", ASSIGNMENT], cwd=course, check=False)
+    assert refused.returncode == 2
+    assert "not grading: this does not run as root" in refused.stderr
+    assert "sudo ipt-course grade" in refused.stderr and "--no-sandbox" in refused.stderr
+    assert not (course / "autograded").exists(), "nothing graded, nothing written"

@@ -98,6 +98,13 @@ def grade(course: Course, args) -> int:
                 "as root. `make book` (or `make test`) builds the sandbox Python for this "
                 "checkout; or give one readable by all users with --sandbox-python PYTHON or "
                 "IPT_SANDBOX_PYTHON; or, to run student code as root anyway, --no-sandbox")
+        if python is None:  # not root: every kernel would run as this user
+            raise CourseError(
+                "not grading: this does not run as root, so student code would run as you and "
+                "could read everything you can, the keys and the gradebook included. On a "
+                "shared machine (a JupyterHub) grade as root, e.g. `sudo ipt-course grade ...`: "
+                "each kernel then runs as its own unprivileged user. To run student code as "
+                "yourself anyway (your own machine, submissions you trust), --no-sandbox")
     if python:
         check_private(course)
     from dask.distributed import Client
