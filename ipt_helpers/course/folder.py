@@ -71,6 +71,13 @@ class Course:
         url = config.CourseDirectory.get("db_url")
         return url if isinstance(url, str) else f"sqlite:///{self.root / 'gradebook.db'}"
 
+    @property
+    def gradebook_file(self) -> Path | None:
+        """The gradebook's file when it is SQLite (None for a database server), whether or not
+        it exists yet: what release protects, grading checks and the report reads."""
+        url = self.db_url
+        return Path(self.root, url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
     # --- names ------------------------------------------------------------------------------
 
     def assignments(self) -> list[str]:

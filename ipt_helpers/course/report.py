@@ -117,11 +117,6 @@ class ClassStats:
     second: list = field(default_factory=list)
 
 
-def _gradebook_path(course: Course) -> Path | None:
-    url = course.db_url
-    return Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
-
-
 def _roster(course: Course) -> dict[str, str]:
     """{student id: name} from COURSE/students.csv, or {} when there is none."""
     path = course.root / "students.csv"
@@ -149,7 +144,7 @@ def class_stats(course: Course, assignment: str) -> ClassStats:
     from nbgrader.api import Gradebook, MissingEntry
 
     course.check_assignment(assignment)
-    db = _gradebook_path(course)
+    db = course.gradebook_file
     if db is not None and not db.is_file():
         raise CourseError("no gradebook yet: release and grade an assignment first "
                           "(ipt-course release, ipt-course grade)")

@@ -127,7 +127,7 @@ def check_released(course, assignment) -> None:
     how = (f"release it here first (`ipt-course --course {course.root} release {assignment}`, "
            "with --force if release/ already has it), then grade again")
     db_url = course.db_url
-    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
+    if course.gradebook_file and not course.gradebook_file.is_file():
         raise CourseError(f"{assignment} is not in this course's gradebook (there is no "
                           f"gradebook yet): {how}")
     with Gradebook(db_url) as gb:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from ipt_helpers.course.folder import Course, CourseError
 
@@ -64,9 +63,7 @@ def check_private(course: Course) -> None:
     change: grading never changes it."""
     from ipt_helpers.course.grading.sandbox import open_to_others
 
-    db_url = course.db_url
-    places = [course.root] + ([Path(course.root, db_url.removeprefix("sqlite:///"))]
-                              if db_url.startswith("sqlite:///") else [])
+    places = [course.root] + ([course.gradebook_file] if course.gradebook_file else [])
     exposed = [str(p) for p in places if p.exists() and open_to_others(p)]
     if exposed:
         raise CourseError(

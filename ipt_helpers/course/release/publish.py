@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 import zipfile
-from pathlib import Path
 
 from ipt_helpers.course.folder import Course, CourseError
 
@@ -77,8 +76,8 @@ def protect_keys(course: Course) -> list[str]:
 
     changed = []
     targets = [course.root, course.root / "source", course.root / "nbgrader_config.py"]
-    if course.db_url.startswith("sqlite:///"):
-        targets.append(Path(course.db_url.removeprefix("sqlite:///")))
+    if course.gradebook_file:
+        targets.append(course.gradebook_file)
     for path in targets:
         if not path.exists():
             continue

@@ -32,7 +32,7 @@ def write_feedback(course: Course, assignment: str, force: bool = False,
 
     from ipt_helpers.course.results.states import unmarked_answers
 
-    if Path(course.db_url.removeprefix("sqlite:///")).is_file() or not course.db_url.startswith("sqlite"):
+    if course.gradebook_file is None or course.gradebook_file.is_file():
         with Gradebook(course.db_url) as gb:
             try:
                 waiting = [u for u in unmarked_answers(gb, assignment) if u.student in graded]
