@@ -143,6 +143,8 @@ def _roster(course: Course) -> dict[str, str]:
 def class_stats(course: Course, assignment: str) -> ClassStats:
     from nbgrader.api import Gradebook, MissingEntry
 
+    from ipt_helpers.course.grading.penalties import late_submissions, recompute
+
     course.check_assignment(assignment)
     db = course.gradebook_file
     if db is not None and not db.is_file():
@@ -157,6 +159,9 @@ def class_stats(course: Course, assignment: str) -> ClassStats:
         except MissingEntry:
             raise CourseError(f"{assignment} is not in the gradebook yet: release it and grade "
                               "its submissions first (ipt-course release, ipt-course grade)") from None
+        if late_submissions(gb, assignment):  # penalties of the totals now (marks since grading)
+            recompute(gb, course.config(), assignment)
+            a = gb.find_assignment(assignment)
         items: dict[tuple[str, str], ItemStats] = {}
         for nb in a.notebooks:
             for cell in nb.grade_cells:
@@ -169,10 +174,11 @@ def class_stats(course: Course, assignment: str) -> ClassStats:
         for sub in a.submissions:
             student = sub.student.id
             submitted.add(student)
-            totals.append((student, float(sub.score or 0)))
+            penalty = float(sub.late_submission_penalty or 0)
+            # the final score, as export and feedback give it: after the late penalty
+            totals.append((student, max(float(sub.score or 0) - penalty, 0.0)))
             if sub.total_seconds_late > 0:
-                late.append((student, float(sub.total_seconds_late),
-                             float(sub.late_submission_penalty or 0)))
+                late.append((student, float(sub.total_seconds_late), penalty))
             for snb in sub.notebooks:
                 for g in snb.grades:
                     item = items.get((snb.name, g.name))
@@ -578,7 +584,7 @@ def render(stats: ClassStats, figures: dict[str, bytes]) -> str:
         missing = "<p>Every student known to the gradebook or the roster has submitted.</p>"
     if stats.late:
         missing += _table(
-            "Submitted after the due date (scores above are before the late penalty)",
+            "Submitted after the due date (scores above are after the late penalty)",
             ["Student id", "Late by (hours)", "Late penalty (points)"],
             [[_e(s), _num(seconds / 3600), _num(penalty)] for s, seconds, penalty in stats.late],
             {1, 2})

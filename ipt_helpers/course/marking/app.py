@@ -32,6 +32,7 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
+from ipt_helpers.course.grading.penalties import late_submissions, recompute
 from ipt_helpers.course.marking import store
 from ipt_helpers.course.folder import Course, CourseError
 from ipt_helpers.course.marking.questions import answers_for, second_sample, written_questions
@@ -126,6 +127,14 @@ class _Api(JupyterHandler):
             except CourseError as err:
                 self.set_status(409 if isinstance(err, store.MarkConflict) else 400)
                 self.finish({"error": str(err), "state": _state(self, gb, course, q, a)})
+                return
+            try:  # a late student's penalty follows their new total (nbgrader's plugin again)
+                if late_submissions(gb, a):
+                    recompute(gb, course.config(), a)
+            except CourseError as err:
+                self.set_status(500)
+                self.finish({"error": f"the mark was saved, but the late penalty was not "
+                                      f"computed again: {err}", "state": _state(self, gb, course, q, a)})
                 return
             self.finish(_state(self, gb, course, q, a))
 

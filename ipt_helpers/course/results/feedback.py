@@ -159,7 +159,9 @@ def readable_feedback(config):
     this with ``c``, so ``nbgrader generate_feedback``, formgrader's *Generate feedback* button
     and ``ipt-course feedback`` all make the same page): this course's template, and the step
     that turns each hidden test's output into points and feedback, hiding its source (which
-    holds the key). Idempotent: nbgrader may read the config file twice."""
+    holds the key); and nbgrader's ``AssignLatePenalties`` before ``GetGrades``, so a late
+    penalty applies to the score with every mark given since grading. Idempotent: nbgrader
+    may read the config file twice."""
     import os
 
     import nbgrader
@@ -174,5 +176,17 @@ def readable_feedback(config):
         from nbgrader.converters import GenerateFeedback
         steps = GenerateFeedback.class_traits()["preprocessors"].default()
     readable = f"{__name__}.ReadableFeedback"
-    config.GenerateFeedback.preprocessors = [s for s in steps if s != readable] + [readable]
+    steps = [s for s in steps if s not in (readable, PENALTY)]
+    # the late penalty of the score as it is now, manual marks included (nbgrader fixed it
+    # while autograding, before any written answer was marked): nbgrader's own step again
+    at = next((i for i, s in enumerate(steps) if _step_name(s) == "GetGrades"), 0)
+    config.GenerateFeedback.preprocessors = steps[:at] + [PENALTY] + steps[at:] + [readable]
     return config
+
+
+#: nbgrader's late-penalty step, run again in every feedback tool before GetGrades reads the score
+PENALTY = "nbgrader.preprocessors.AssignLatePenalties"
+
+
+def _step_name(step) -> str:
+    return step.rsplit(".", 1)[-1] if isinstance(step, str) else step.__name__

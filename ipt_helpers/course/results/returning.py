@@ -83,6 +83,7 @@ def export(course: Course, to: str | None = None, format: str = "csv", force: bo
     without ``force``. Exit 1 when a student had to be left out of a Moodle file."""
     from nbgrader.api import Gradebook
 
+    from ipt_helpers.course.grading.penalties import late_submissions, recompute
     from ipt_helpers.course.results.states import (AWAITING, MOODLE_USER, NOT_SUBMITTED, results,
                                                    write_canvas, write_csv, write_moodle)
 
@@ -104,6 +105,12 @@ def export(course: Course, to: str | None = None, format: str = "csv", force: bo
     chosen = list(dict.fromkeys(assignments or []))   # in the order given, once each
     with Gradebook(course.db_url) as gb:
         known = [a.name for a in gb.assignments]
+        # late penalties of the totals as they are now (a mark given in formgrader since)
+        if any(late_submissions(gb, a) for a in (chosen or known) if a in known):
+            config = course.config()
+            for a in (chosen or known):
+                if a in known:
+                    recompute(gb, config, a)
         unknown = [a for a in chosen if a not in known]
         if unknown:
             raise CourseError(f"--assignment {', '.join(unknown)}: not in the gradebook (it has: "
