@@ -9,14 +9,41 @@ version), the check, the report and the tests. Reading a student's file uses lit
 from __future__ import annotations
 
 import ast
-import pprint
+import json
 import re
 from typing import Any
 
 
+def _value_literal(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_value_literal(k)}: {_value_literal(v)}"
+                               for k, v in value.items()) + "}"
+    raise TypeError(f"an answer cannot hold {type(value).__name__}")
+
+
 def to_literal(answer: dict) -> str:
-    """A readable Python literal that ``ast.literal_eval`` turns back into ``answer``."""
-    return pprint.pformat(answer, width=88, sort_dicts=False)
+    """A readable Python literal that ``ast.literal_eval`` turns back into ``answer``: one
+    question per line, each value written as JSON writes it but with ``None``.
+
+    The rule is this simple on purpose: the assignment view (labextension/src/record.ts)
+    writes answers into the same cells in the browser, with no Python, and must compose
+    exactly this text (tests/unit/test_record_literal.py compares the two on generated
+    answers). A JSON string is a Python string literal with the same value.
+    """
+    if not answer:
+        return "{}"
+    lines = [f"    {_value_literal(k)}: {_value_literal(v)},\n" for k, v in answer.items()]
+    return "{\n" + "".join(lines) + "}"
 
 
 def calls(tree: ast.AST, name: str):

@@ -30,12 +30,13 @@ from __future__ import annotations
 
 import ast
 import json
+import pprint
 from dataclasses import dataclass, field
 from typing import Any
 
 from ipt_helpers.forms import model
 from ipt_helpers.forms import questions as widgets
-from ipt_helpers.forms.cellsource import calls, parse_cell, rewrite_answer, to_literal
+from ipt_helpers.forms.cellsource import calls, parse_cell, rewrite_answer
 from ipt_helpers.forms.scoring import KEY_FIELDS, RULES, Rule
 
 #: What a form definition may use.
@@ -233,7 +234,7 @@ def hidden_test(form_id: str, rubric: dict[str, dict]) -> str:
     return (f"{TEST_HEADER.format(form_id=form_id)}\n"
             "### BEGIN HIDDEN TESTS\n"
             "from ipt_helpers.forms.recording import score\n"
-            f"score({json.dumps(form_id)}, {to_literal(rubric)})\n"
+            f"score({json.dumps(form_id)}, {pprint.pformat(rubric, width=88, sort_dicts=False)})\n"
             "### END HIDDEN TESTS")
 
 

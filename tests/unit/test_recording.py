@@ -134,8 +134,8 @@ def test_while_autograding_the_form_shows_the_recorded_answers_in_words(fresh_ke
 def test_rewrite_keeps_the_rest_of_the_cell():
     src = '# a comment\nx = 1\nform("a", Q,\n     answer={"q": "old"},  # keep me\n     title="T")\n'
     out = rewrite_answer(src, "a", {"q": "new"})
-    assert out == src.replace("{\"q\": \"old\"}", "{'q': 'new'}")
-    assert rewrite_answer('form("a", Q)', "a", {"q": 1}) == "form(\"a\", Q, answer={'q': 1})"
+    assert out == src.replace("{\"q\": \"old\"}", '{\n    "q": "new",\n}')
+    assert rewrite_answer('form("a", Q)', "a", {"q": 1}) == 'form("a", Q, answer={\n    "q": 1,\n})'
 
 
 def test_rewrite_refuses_a_cell_without_that_form():

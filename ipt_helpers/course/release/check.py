@@ -4,8 +4,9 @@ Each problem names the notebook, the form and the question, and says what is wro
 a key or feedback entry for an option the question does not offer, a question with no
 key, a rule kind the scorer does not know, a form id used twice, a test cell whose points
 are not the sum of its questions' points, feedback or an explanation that no answer can
-ever show, a condition (``when``) on a question or answer that does not exist, and a key
-whose best answer does not earn full marks.
+ever show, a condition (``when``) on a question or answer that does not exist, a key
+whose best answer does not earn full marks, and a form the assignment view could not draw
+(its key-free description against ``form-description.schema.json``).
 """
 
 from __future__ import annotations
@@ -148,6 +149,22 @@ def check_rubric_literal(rubric) -> list[str]:
     return problems
 
 
+def view_problems(source: str, form_id: str) -> list[str]:
+    """What the assignment view could not draw of a form: its key-free description, made from
+    the student's version of the cell as release makes it, checked against the schema."""
+    from ipt_helpers.course.release.student_version import student_form_cell
+    from ipt_helpers.forms import description
+    from ipt_helpers.forms.items import student_source
+
+    try:
+        described = description.cell_descriptions(student_form_cell(student_source(source), None))
+    except (DefinitionError, ValueError, SyntaxError) as err:
+        return [str(err)]
+    if len(described) != 1:
+        return [f"the cell holds {len(described)} forms; the view needs one form per cell"]
+    return description.problems(described[0])
+
+
 def check_notebook(nb, name: str) -> list[str]:
     """Every problem of one instructor notebook, each starting with ``name``."""
     found = notebook_items(nb)
@@ -168,6 +185,8 @@ def check_notebook(nb, name: str) -> list[str]:
             if qids.count(q.id) > 1:
                 problems.append(f"{where}, question {q.id!r}: the question id is used twice")
             problems += [f"{where}, question {q.id!r}: {p}" for p in question_problems(q, d)]
+        problems += [f"{where}: its description for the assignment view: {p}"
+                     for p in view_problems(nb.cells[item.form_cell].source, item.form_id)]
         rubric = d.rubric()
         if not rubric:
             problems.append(f"{where}: no question carries a key, so nothing can be graded")

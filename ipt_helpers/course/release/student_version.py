@@ -12,7 +12,9 @@ cells to the gradebook), this step
 
 ``StudentForms`` then makes each form cell stand on its own for the student: titled with the
 case heading above it, with its own import (so it runs first after a kernel restart), its
-code collapsed (it stays in the file and records as before). ``DeriveIntro`` writes the
+code collapsed (it stays in the file and records as before), and with the form's key-free
+description in its metadata (``ipt.form``, ``ipt_helpers.forms.description``), from which the
+assignment view draws it. ``DeriveIntro`` writes the
 student's first cell from the notebook's assignment metadata
 (``ipt_helpers.course.assignment``). Enable both in nbgrader_config.py, before nbgrader's own steps::
 
@@ -31,6 +33,7 @@ from traitlets import Bool
 
 from ipt_helpers.course.assignment import AssignmentInfo
 from ipt_helpers.forms.cellsource import offset, calls, heading_of, parse_cell
+from ipt_helpers.forms.description import cell_descriptions
 from ipt_helpers.forms.items import DefinitionError, definitions_in, hidden_test, scored_form, student_source
 
 
@@ -145,6 +148,11 @@ class StudentForms(Preprocessor):
             if has_form:
                 cell.source = student_form_cell(cell.source, heading)
                 cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+                forms = cell_descriptions(cell.source)
+                if len(forms) != 1:
+                    raise ValueError(f"{resources.get('unique_key', 'notebook')}: a cell holds "
+                                     f"{len(forms)} forms; the assignment view needs one per cell")
+                cell.metadata["ipt"] = {"form": forms[0]}
             elif _calls_handin(cell.source) and HANDIN_HEADER not in cell.source:
                 cell.source = HANDIN_HEADER + cell.source
         return nb, resources
