@@ -15,6 +15,11 @@ Two ways an answer reaches the cell's source; both write the same ``rewrite_answ
   controls, ``form`` asks the front end (``set_next_input(..., replace=True)``) to replace the
   cell's source with the same source whose ``answer=`` literal holds the current choices.
 
+In both, a conditional question (``when=``) that stops applying is recorded as its empty
+value and its controls are cleared; a value left in one in a file (saved before this rule,
+or edited by hand) counts as unanswered when the cell runs, and a live run rewrites the
+cell without it (``ipt_helpers.forms.scoring.clear_inapplicable``, the one rule).
+
 The form shows the text of both modes; without the extension the automatic one stays hidden
 (its inline style), the extension's stylesheet swaps them. The saved .ipynb then carries the
 answer, and any headless run (nbgrader autograde) rebuilds the form from that literal. See
@@ -39,6 +44,7 @@ from IPython import get_ipython
 from ipt_helpers.forms.cellsource import (calls, heading_of, notebook_answers, parse_cell, read_answers,  # noqa: F401
                          rewrite_answer, to_literal)
 from ipt_helpers.forms.questions import BadValue, Question, controls_of, prompt_widget
+from ipt_helpers.forms.scoring import clear_inapplicable
 
 #: form id -> the answers recorded in its cell (what grading sees), for this kernel.
 RECORDED: dict[str, dict] = {}
@@ -172,6 +178,7 @@ class Form(RecordedForm):
         self.record = w.HTML(layout=w.Layout(display="none"))
         self.record.add_class("ipt-record")
         self._seq = 0
+        self._resetting = False
         self._controls = []
         self._notes = {}
         mode = w.HTML(f'<p class="ipt-mode"><b>How to answer:</b> '
@@ -200,8 +207,10 @@ class Form(RecordedForm):
         self._update_status()
 
     def live(self) -> dict:
-        """The choices currently shown in the controls."""
-        return {q.id: q.read(c) for q, c in zip(self.questions, self._controls)}
+        """The choices currently shown in the controls; a question that does not apply
+        holds its empty value (``ipt_helpers.forms.scoring.clear_inapplicable``)."""
+        shown = {q.id: q.read(c) for q, c in zip(self.questions, self._controls)}
+        return clear_inapplicable(self.questions, shown)
 
     def state(self) -> str:
         """'pending' (live differs from recorded), 'recorded' or 'empty'."""
@@ -211,11 +220,12 @@ class Form(RecordedForm):
 
     def applicable(self, answers: dict | None = None) -> dict[str, bool]:
         """{question id: whether it applies}: a question with ``when`` applies only after
-        one of the answers it names (``ipt_helpers.forms.scoring.applies``)."""
-        from ipt_helpers.forms.scoring import applies
+        one of the answers it names, given to a question that applies itself
+        (``ipt_helpers.forms.scoring.applicable``)."""
+        from ipt_helpers.forms.scoring import applicable
 
         answers = self.live() if answers is None else answers
-        return {q.id: applies({"when": q.when}, answers) for q in self.questions}
+        return applicable({q.id: q.when for q in self.questions}, answers)
 
     def unanswered(self, answers: dict | None = None) -> list[int]:
         """Numbers (1-based) of the questions that apply and are not answered."""
@@ -225,6 +235,8 @@ class Form(RecordedForm):
                 if apply[q.id] and q.is_empty(answers.get(q.id))]
 
     def _changed(self, change=None):
+        if self._resetting:  # a control cleared by _update_conditions, not by the student
+            return
         self._update_status()
         self._send_record()
 
@@ -248,9 +260,28 @@ class Form(RecordedForm):
                 continue
             for widget in controls_of(control):
                 widget.disabled = not apply[q.id]
+            if not apply[q.id]:
+                self._reset(control)
             self._notes[q.id].value = "" if apply[q.id] else (
                 f"<i>Not applicable with your answers so far: {html.escape(self._condition_words(q))}"
-                " Until then it is not required and not scored.</i>")
+                " Until then it is not required, not scored, and kept empty.</i>")
+
+    def _reset(self, control):
+        """Show a question that stopped applying as unanswered, so the controls never hold
+        a choice that is not recorded (``live`` already reads it as empty)."""
+        self._resetting = True
+        try:
+            for widget in controls_of(control):
+                if isinstance(widget, w.RadioButtons):
+                    empty = None
+                elif isinstance(widget, w.Checkbox):
+                    empty = False
+                else:  # a dropdown ("" is its first entry, choose…) or a text box
+                    empty = ""
+                if widget.value != empty:
+                    widget.value = empty
+        finally:
+            self._resetting = False
 
     def _condition_words(self, q) -> str:
         from ipt_helpers.forms.scoring import conditions
@@ -311,12 +342,15 @@ def form(form_id: str, questions: list[Question], *, answer: Any = None, title: 
     """
     try:
         answer = _instructor_view(form_id, questions, answer)
-        recorded, problems = check_answer(questions, answer)
-        recorded = _compact(questions, recorded)
+        written, problems = check_answer(questions, answer)
+        written = _compact(questions, written)
+        # a conditional question that does not apply counts as unanswered, whatever the
+        # literal holds (a file saved before this rule, or edited by hand)
+        recorded = clear_inapplicable(questions, written)
         if autograding():
             result = RecordedForm(form_id, questions, recorded, title=title, problems=problems)
         else:
-            result = _live_form(form_id, questions, recorded, problems, title)
+            result = _live_form(form_id, questions, recorded, problems, title, written)
     except Exception as err:  # a broken form must never stop the notebook or grading
         result = _BrokenForm(form_id, err)
     RECORDED[form_id] = result.answers
@@ -338,15 +372,25 @@ def _instructor_view(form_id, questions, answer):
     return full_marks(rubric) if answer is None else answer
 
 
-def _live_form(form_id, questions, recorded, problems, title) -> Form:
+def _live_form(form_id, questions, recorded, problems, title, written=None) -> Form:
     """The form with controls; records the live choices of its previous run, if they changed
-    (the Shift+Enter mode: with the extension the cell already holds them)."""
+    (the Shift+Enter mode: with the extension the cell already holds them). ``written`` is
+    the answer as the cell's literal holds it; when it kept a value in a question that does
+    not apply (``recorded`` holds the empty value there), the cell is rewritten without it."""
     previous = _LIVE.get(form_id)
     shown = recorded
     source = _current_cell_source()
-    if isinstance(previous, Form) and [q.id for q in previous.questions] == [q.id for q in questions]:
+    written = recorded if written is None else written
+    rerun = isinstance(previous, Form) and [q.id for q in previous.questions] == [q.id for q in questions]
+    if not rerun and written != recorded and source is not None:
+        try:
+            source = rewrite_answer(source, form_id, recorded)
+            get_ipython().set_next_input(source, replace=True)
+        except Exception:  # not plain Python: the stale value counts as unanswered anyway
+            pass
+    if rerun:
         live = _compact(questions, previous.live())
-        if live != recorded:
+        if live != written:
             try:
                 source = rewrite_answer(source or "", form_id, live)
                 get_ipython().set_next_input(source, replace=True)

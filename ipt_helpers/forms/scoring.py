@@ -24,7 +24,8 @@ Any rule may carry ``points`` (default 1), ``feedback`` ({option: text}, shown w
 student chose that option), ``explain`` (shown whenever the answer is not fully right) and
 ``when`` ({question id: answer or [answers]}): the question applies only after one of those
 answers; when it does not apply it is not scored and its points count with the question
-it depends on.
+it depends on, and an answer left in it counts as none (``applicable``; the widgets and the
+front ends record it as the question's empty value, ``clear_inapplicable``).
 """
 
 from __future__ import annotations
@@ -157,19 +158,67 @@ def conditions(rule: dict) -> dict[str, list]:
 
 
 def applies(rule: dict, answers: dict) -> bool:
+    """Whether every condition of the rule's ``when`` holds for these answers, one level
+    deep (the questions it names are not asked whether they apply: see ``applicable``)."""
     return all(answers.get(q) in allowed for q, allowed in conditions(rule).items())
+
+
+def applicable(whens: dict[str, dict | None], answers: dict) -> dict[str, bool]:
+    """{question id: whether it applies}, for questions given as {id: their ``when``}.
+
+    A question applies when every condition of its ``when`` holds (``applies``) and every
+    question its ``when`` names applies itself: an answer left in a question that does not
+    apply counts as no answer, so it never makes a question that depends on it apply. (A
+    ``when`` names only options of an earlier question, never an empty value, so this is the
+    same as clearing each question that does not apply and checking again until nothing
+    changes.) A named question that is not among ``whens`` counts as applying."""
+    apply = {qid: True for qid in whens}
+    changed = True
+    while changed:
+        changed = False
+        for qid, when in whens.items():
+            if not apply[qid] or not when:
+                continue
+            for other, allowed in conditions({"when": when}).items():
+                if not apply.get(other, True) or answers.get(other) not in allowed:
+                    apply[qid], changed = False, True
+                    break
+    return apply
+
+
+def clear_inapplicable(questions, answers: dict) -> dict:
+    """The answers with each question that does not apply (``applicable``) holding its empty
+    value, the value ``q.check(None)`` gives: Single None, Multi [], Order [None] * number
+    of items, Sort {item: None} (with ``multiple=True`` {item: []}), Text "". The other
+    answers, and keys that name no question, are kept as they are.
+
+    ``questions`` are question objects (``ipt_helpers.forms.questions``: an ``id``, a
+    ``when``, a ``check``). This is the one rule for a conditional question that stops
+    applying: the widgets record it, a recorded answer read back from a file is cleaned
+    by it, and a front end that records answers must write the same values."""
+    apply = applicable({q.id: q.when for q in questions}, answers)
+    out = dict(answers)
+    for q in questions:
+        if not apply[q.id]:
+            out[q.id] = q.check(None)
+    return out
+
+
+def _applicable_rules(rubric: dict[str, dict], answers: dict) -> dict[str, bool]:
+    return applicable({qid: rule.get("when") for qid, rule in rubric.items()}, answers)
 
 
 def effective_points(rubric: dict[str, dict], answers: dict) -> tuple[dict[str, float], dict[str, str]]:
     """Each question's points for these answers, and {question: the question its points
     moved to} for conditional questions that do not apply."""
     points = {qid: float(rule.get("points", 1)) for qid, rule in rubric.items()}
+    apply = _applicable_rules(rubric, answers)
     moved = {}
     for qid, rule in rubric.items():
-        if applies(rule, answers):
+        if apply[qid]:
             continue
         target, seen = qid, {qid}
-        while target in rubric and not applies(rubric[target], answers):
+        while target in rubric and not apply[target]:
             nxt = next(iter(conditions(rubric[target])), None)
             if nxt is None or nxt in seen or nxt not in rubric:
                 break
@@ -188,8 +237,9 @@ def full_marks(rubric: dict[str, dict]) -> dict:
     answers: dict = {}
     for qid, rule in rubric.items():
         answers[qid] = RULES[rule_kind(rule)].best(rule)
-    for qid, rule in rubric.items():
-        if not applies(rule, answers):
+    apply = _applicable_rules(rubric, answers)
+    for qid in rubric:
+        if not apply[qid]:
             answers[qid] = None
     return answers
 

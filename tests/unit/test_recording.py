@@ -243,3 +243,134 @@ def test_any_widget_answer_survives_literal_source_and_rerun(fresh_kernel, qa):
     rebuilt = eval(recorded_source, ns)
     assert RECORDED["p"] == answer
     assert rebuilt.live() == answer
+
+
+# --- a conditional question that stops applying is cleared (issue 21, item 8) ----------------
+
+COND = [
+    Single("focus", "Which focus?", options("problem_area")),
+    Single("stage", "At which stage?", options("dispute_stage"), when={"focus": "role_dispute"}),
+    # applies only after an answer to a question that is itself conditional
+    Multi("signs", "Which signs of an impasse?", [("Silence", "silence"), ("Threats", "threats")],
+          when={"stage": "impasse"}),
+    Order("plan", "Order the plan.", [("Clarify", "clarify"), ("Options", "options"), ("Act", "act")],
+          when={"focus": "role_dispute"}),
+    Sort("rings", "Place the people.", items=["Ana", "Ben"], categories=options("ring"),
+         when={"focus": "role_dispute"}),
+    Sort("quality", "Mark the relationships.", items=["Ana", "Ben"], categories=options("quality"),
+         multiple=True, when={"focus": "role_dispute"}),
+    Text("why", "Why this stage?", when={"focus": "role_dispute"}),
+]
+DISPUTE = {
+    "focus": "role_dispute", "stage": "impasse", "signs": ["silence", "threats"],
+    "plan": ["clarify", "options", "act"], "rings": {"Ana": "inner", "Ben": "outer"},
+    "quality": {"Ana": ["supportive"], "Ben": ["conflictual"]}, "why": "They stopped talking.",
+}
+#: every conditional question with its empty value (Question.check(None))
+EMPTY = {"stage": None, "signs": [], "plan": [None, None, None], "rings": {"Ana": None, "Ben": None},
+         "quality": {"Ana": [], "Ben": []}, "why": ""}
+
+
+def run_cond(shell, source):
+    shell.source = source
+    shell.next_inputs.clear()
+    result = eval(compile(source, "<cell>", "eval"), {"form": form, "COND": COND})
+    return result, (shell.next_inputs[-1] if shell.next_inputs else source)
+
+
+def shown(f):
+    """What the controls show, read without the clearing rule."""
+    return {q.id: q.read(c) for q, c in zip(f.questions, f._controls)}
+
+
+def sent(f):
+    """The answers in the source the form hands to the extension (the automatic path)."""
+    import html
+    import re
+
+    new = html.unescape(re.search(r"<pre[^>]*>(.*)</pre>", f.record.value, re.S).group(1))
+    return read_answers(new)[f.form_id]
+
+
+def test_clear_inapplicable_gives_each_question_type_its_empty_value():
+    from ipt_helpers.forms.scoring import clear_inapplicable
+
+    grief = {**DISPUTE, "focus": "grief", "extra": 1}
+    assert clear_inapplicable(COND, grief) == {"focus": "grief", **EMPTY, "extra": 1}
+    assert clear_inapplicable(COND, DISPUTE) == DISPUTE
+    # the chain: "signs" needs "stage" to be impasse, and "stage" applies only to a dispute
+    other_stage = {**DISPUTE, "stage": "renegotiation"}
+    assert clear_inapplicable(COND, other_stage) == {**other_stage, "signs": []}
+    assert {q.id: q.check(None) for q in COND if q.when} == EMPTY
+
+
+def test_a_question_that_stops_applying_is_cleared_in_the_controls_and_the_record(fresh_kernel):
+    cell = 'form("c", COND, answer=None)'
+    f, _ = run_cond(fresh_kernel, cell)
+    set_controls(f, DISPUTE)
+    assert f.live() == DISPUTE and sent(f) == DISPUTE
+    _, source = run_cond(fresh_kernel, cell)  # Shift+Enter: recorded in the literal
+    assert read_answers(source)["c"] == DISPUTE
+    f, source = run_cond(fresh_kernel, source)
+    assert f.state() == "recorded"
+
+    f._controls[0].value = "grief"
+    cleared = {"focus": "grief", **EMPTY}
+    assert f.live() == cleared
+    assert shown(f) == cleared, "the controls are reset, not only disabled"
+    assert sent(f) == cleared, "the automatic path records the empty values"
+    assert f.unanswered() == [] and f.state() == "pending"
+    _, source = run_cond(fresh_kernel, source)  # the Shift+Enter path
+    assert read_answers(source)["c"] == cleared and RECORDED["c"] == cleared
+
+    # choosing the dispute again does not bring the old answers back
+    f = recording._LIVE["c"]
+    f._controls[0].value = "role_dispute"
+    assert f.live() == {"focus": "role_dispute", **EMPTY}
+    assert f.unanswered() == [2, 4, 5, 6, 7], "signs (3) waits for the stage"
+
+
+def test_a_question_behind_a_cleared_one_is_cleared_too(fresh_kernel):
+    f, _ = run_cond(fresh_kernel, 'form("c", COND, answer=None)')
+    set_controls(f, DISPUTE)
+    f._controls[1].value = "renegotiation"
+    assert f.live()["signs"] == [] and shown(f)["signs"] == []
+    set_controls(f, DISPUTE)
+    f._controls[0].value = "grief"  # "stage" stops applying, and with it "signs"
+    assert shown(f) == {"focus": "grief", **EMPTY} and sent(f) == {"focus": "grief", **EMPTY}
+
+
+def test_a_stale_value_read_back_from_the_file_does_not_count_and_is_rewritten(fresh_kernel):
+    stale = {**DISPUTE, "focus": "grief"}
+    cell = f'form("c", COND, answer={stale!r})'
+    f, source = run_cond(fresh_kernel, cell)
+    cleared = {"focus": "grief", **EMPTY}
+    assert RECORDED["c"] == cleared and f.answers == cleared
+    assert shown(f) == cleared and f.state() == "recorded"
+    assert read_answers(source)["c"] == cleared, "the cell is rewritten without the stale values"
+    # an unchanged re-run leaves the cleaned cell alone
+    _, again = run_cond(fresh_kernel, source)
+    assert again == source and not fresh_kernel.next_inputs
+
+
+def test_while_autograding_a_stale_value_counts_as_unanswered(fresh_kernel, monkeypatch):
+    from ipt_helpers.forms.items import FormDefinition
+
+    keyed = [Single("focus", "Which focus?", options("problem_area"), accept={"grief": 1}),
+             Single("stage", "At which stage?", options("dispute_stage"), points=2,
+                    when={"focus": "role_dispute"}, accept={"impasse": 1}),
+             Multi("signs", "Which signs?", [("Silence", "silence"), ("Threats", "threats")],
+                   when={"stage": "impasse"}, correct=["silence"])]
+    rubric = FormDefinition("k", keyed).rubric()
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    students = [Single("focus", "Which focus?", options("problem_area")),
+                Single("stage", "At which stage?", options("dispute_stage"), points=2,
+                       when={"focus": "role_dispute"}),
+                Multi("signs", "Which signs?", [("Silence", "silence"), ("Threats", "threats")],
+                      when={"stage": "impasse"})]
+    stale = {"focus": "grief", "stage": "impasse", "signs": ["silence"]}
+    fresh_kernel.source = f'form("k", QS, answer={stale!r})'
+    form("k", students, answer=stale)
+    assert not fresh_kernel.next_inputs, "grading never rewrites a cell"
+    assert RECORDED["k"] == {"focus": "grief", "stage": None, "signs": []}
+    assert recording.score("k", rubric) == 4.0, "focus right; the others' points count with it"

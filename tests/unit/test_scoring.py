@@ -119,3 +119,15 @@ def test_scoring_never_raises_and_stays_within_the_points(answers):
     total, lines = score_answers(answers, RUBRIC)
     assert 0 <= total <= 11
     assert len([line for line in lines if line.startswith("[")]) == len(RUBRIC)
+
+
+def test_an_answer_left_in_a_question_that_does_not_apply_never_makes_another_apply():
+    rubric = {"focus": {"accept": {"grief": 1}},
+              "stage": {"points": 2, "accept": {"impasse": 1}, "when": {"focus": "role_dispute"}},
+              "signs": {"correct": ["silence"], "when": {"stage": "impasse"}}}
+    stale = {"focus": "grief", "stage": "impasse", "signs": ["silence"]}
+    total, lines = score_answers(stale, rubric)
+    assert total == 4.0, "focus right, and the points of both others count with it"
+    assert "[Correct] focus: 4 of 4 points" in lines
+    assert sum(line.startswith("[Does not apply]") for line in lines) == 2
+    assert score_answers({"focus": "grief", "stage": None, "signs": []}, rubric) == (total, lines)
