@@ -18,7 +18,8 @@ from pathlib import Path
 #: How students answer, the same in every assignment.
 HOW_TO_ANSWER = (
     "Each form is answered by clicking, choosing from lists or typing in boxes; you never need "
-    "to write code. Your choices are recorded in the notebook as you make them when your "
+    "to write code. If you see code where the questions should be, choose **Run ▸ Run All "
+    "Cells** (in VS Code or Colab: *Run All*) and the forms appear. Your choices are recorded in the notebook as you make them when your "
     "JupyterLab has the course's extension (the form then says *recorded*); otherwise press "
     "**Shift+Enter** in the form's cell after choosing. Written answers go in the cells that "
     "say *YOUR ANSWER HERE* (double-click to type). Save the notebook (Ctrl+S) before you hand "

@@ -19,6 +19,12 @@ def test_every_assignment_has_complete_metadata():
         assert len(info.objectives) >= 3 and "main" in info.assesses.values(), aid
 
 
+def test_the_first_cell_says_what_to_do_when_the_forms_are_not_shown():
+    info = course_assignments(COURSE / "source")["ps1-problem-areas"]
+    how = next(p for p in info.intro_markdown().split("\n\n") if p.startswith("**How to answer.**"))
+    assert "If you see code where the questions should be, choose **Run ▸ Run All Cells**" in how
+
+
 def test_malformed_metadata_is_a_clear_error():
     nb = nbformat.v4.new_notebook()
     with pytest.raises(ValueError, match="no assignment metadata"):
