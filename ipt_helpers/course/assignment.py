@@ -19,11 +19,12 @@ from pathlib import Path
 HOW_TO_ANSWER = (
     "Each form is answered by clicking, choosing from lists or typing in boxes; you never need "
     "to write code. If you see code where the questions should be, choose **Run ▸ Run All "
-    "Cells** (in VS Code or Colab: *Run All*) and the forms appear. Your choices are recorded in the notebook as you make them when your "
-    "JupyterLab has the course's extension (the form then says *recorded*); otherwise press "
-    "**Shift+Enter** in the form's cell after choosing. Written answers go in the cells that "
-    "say *YOUR ANSWER HERE* (double-click to type). Save the notebook (Ctrl+S) before you hand "
-    "it in; the last cell, *Before you hand in*, lists anything still unanswered."
+    "Cells** (in VS Code: *Run All*; in Colab: *Runtime ▸ Run all*) and the forms appear. "
+    "Your choices are recorded in the notebook as you make them when your JupyterLab has the "
+    "course's extension (the form then says *recorded*); otherwise press **Shift+Enter** in "
+    "the form's cell after choosing. Written answers go in the cells that say *YOUR ANSWER "
+    "HERE* (select the cell and press Enter to type). Save the notebook (Ctrl+S) before you "
+    "hand it in; the last cell, *Before you hand in*, lists anything still unanswered."
 )
 
 #: The course's objectives, by number (the guide's "where they are assessed" table).
