@@ -38,3 +38,15 @@ def test_the_safety_framing_is_still_there():
     assert "```{admonition} Educational use only" in INTRO
     assert "```{admonition} If you or someone you know is in crisis" in INTRO
     assert "It is not therapy, and it is not clinical supervision." in INTRO
+
+
+def test_the_readme_tells_students_the_same():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    students = re.search(r"^## For students\n(.*?)(?=^## )", readme, re.S | re.M).group(1)
+    text = " ".join(students.split())
+    for words in ("*How the exercises work*", "assignment page", "*Assignments* panel",
+                  "nothing to run", "hand-in panel", "Ctrl+S", "Run ▸ Run All Cells",
+                  "*Open With ▸ Notebook*"):
+        assert words in text, words
+    fallback = text.index("Elsewhere (VS Code")
+    assert all(m.start() > fallback for m in re.finditer("Shift\\+Enter", text))
