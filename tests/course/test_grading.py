@@ -195,6 +195,35 @@ def test_already_graded_students_are_not_graded_again_without_force(course):
     again = ipt_course("grade", ASSIGNMENT, "--workers", "1", cwd=course)
     assert "skipped perfect: already graded" in again.stdout
     assert {p: p.stat().st_mtime_ns for p in graded.rglob("*")} == stamp
+    # nothing new: no worker, no cluster, no kernel is started (issue 22, item 6: a rerun
+    # costs what deciding costs); watched from outside, every process the run starts
+    started, proc = watch_children(["ipt-course", "grade", ASSIGNMENT], cwd=course)
+    assert proc.returncode == 0 and "skipped perfect: already graded" in proc.stdout, proc.stdout
+    # (only the quick look at the sandbox Python's prefix, which refusing as root needs)
+    started = {c for c in started if "print(sys.prefix)" not in c}
+    assert started == set(), f"a rerun with nothing new started {started}"
+    # nor does it connect to a cluster it is given (nothing listens there)
+    nobody = ipt_course("grade", ASSIGNMENT, "--scheduler", f"tcp://127.0.0.1:{free_port()}",
+                        cwd=course)
+    assert "skipped perfect: already graded" in nobody.stdout and "workers:" not in nobody.stdout
+
+
+def watch_children(args, cwd):
+    """Run ``args`` and note every process it starts (polled until it exits): their names."""
+    import psutil
+
+    seen = set()
+    with subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as proc:
+        watched = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            try:
+                seen |= {" ".join(c.cmdline()) for c in watched.children(recursive=True)}
+            except psutil.Error:
+                pass
+            time.sleep(0.01)
+        out, err = proc.communicate()
+    return seen, subprocess.CompletedProcess(args, proc.returncode, out, err)
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="sandboxing needs root")

@@ -346,13 +346,22 @@ def make_job(course, config, assignment, notebook_timeout, python) -> Job:
                python=python or "")
 
 
-def grade_assignment(course, assignment, *, client, students=None, force=False,
-          notebook_timeout=300.0, progress=None, python=None) -> GradeReport:
-    """Autograde every submission of ``assignment`` with executions on ``client``'s workers."""
+@dataclass
+class Plan:
+    """What a grading run has to do, decided before any worker or kernel starts."""
+
+    report: GradeReport
+    todo: list          # students to grade
+    config: object      # the course's nbgrader configuration
+
+
+def plan_grading(course, assignment, *, students=None, force=False) -> Plan:
+    """Which submissions of ``assignment`` need grading (nbgrader's rules: excluded ids,
+    empty folders, already graded, handed in again later) and which are skipped, reading
+    only the folders and the configuration: a run with nothing new starts nothing."""
     from ipt_helpers.course.folder import CourseError
 
     course.check_assignment(assignment)
-    start = time.monotonic()
     report = GradeReport()
     submitted = course.submitted_students(assignment)
     if students:
@@ -380,6 +389,17 @@ def grade_assignment(course, assignment, *, client, students=None, force=False,
             if (course.root / "autograded" / student / assignment).exists() and not force:
                 report.resumed.append(student)  # begun, never finished (a crash, a kill)
             todo.append(student)
+    return Plan(report, todo, config)
+
+
+def grade_assignment(course, assignment, *, client, students=None, force=False,
+          notebook_timeout=300.0, progress=None, python=None, plan=None) -> GradeReport:
+    """Autograde every submission of ``assignment`` with executions on ``client``'s workers
+    (``plan``: what ``plan_grading`` decided, else it is decided here)."""
+    start = time.monotonic()
+    if plan is None:
+        plan = plan_grading(course, assignment, students=students, force=force)
+    report, todo, config = plan.report, plan.todo, plan.config
     if not todo:
         report.seconds = time.monotonic() - start
         return report

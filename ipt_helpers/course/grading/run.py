@@ -1,7 +1,8 @@
 """``ipt-course grade``: a grading run, from refusing early to reporting each outcome.
 
-The run checks what can refuse (the release, the sandbox) before a worker starts, starts a
-local Dask cluster while this process imports the grading code, grades through
+The run checks what can refuse (the release, the sandbox) and decides what needs grading
+(``autograde.plan_grading``) before a worker starts; only when something does, it starts a
+local Dask cluster (or connects to ``--scheduler``), grades through
 ``autograde.grade_assignment`` and prints one line per skipped, resumed, failed or ignored
 submission. Its defaults come from the course's ``c.GradeOptions`` (``grade_defaults``).
 """
@@ -22,7 +23,8 @@ def _local_cluster(workers, threads):
     from distributed.utils import get_mp_context
 
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
-        get_mp_context().set_forkserver_preload(["distributed", "ipt_helpers.course.grading.autograde"])
+        get_mp_context().set_forkserver_preload(["ipt_helpers.course.grading.lighter", "distributed",
+                                                 "ipt_helpers.course.grading.autograde"])
         # ":0": the scheduler's HTTP server takes any free port (with None it asks for 8787
         # and warns "Port 8787 is already in use" when another cluster has it)
         return LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
@@ -76,8 +78,6 @@ def grade(course: Course, args) -> int:
     """``ipt-course grade``: everything that can refuse is checked first; then the submissions
     are graded on Dask workers (a local cluster, or ``args.scheduler``) and each outcome is
     reported in words (exit 1 when a notebook failed or a folder was ignored)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from ipt_helpers.course.grading.autograde import check_released
     from ipt_helpers.course.grading.sandbox import needs_sandbox, sandbox_python
 
@@ -104,28 +104,17 @@ def grade(course: Course, args) -> int:
                 "yourself anyway (your own machine, submissions you trust), --no-sandbox")
     if python:
         check_private(course)
-    from dask.distributed import Client
+    from ipt_helpers.course.grading.autograde import plan_grading
 
-    with ThreadPoolExecutor(1) as pool:  # local workers start while this process imports
-        starting = None if args.scheduler else pool.submit(
-            _local_cluster, args.workers or os.cpu_count() or 1, args.threads)
-        from ipt_helpers.course.grading.autograde import grade_assignment
-        cluster = starting.result() if starting else None
-    client = Client(args.scheduler or cluster)
-    try:
-        workers = client.scheduler_info()["workers"].values()
-        print(f"workers: {len(workers)}, executing "
-              f"{sum(w.get('nthreads', 0) for w in workers)} notebooks at a time")
-        print(f"isolation: {note}")
-        odd = [p.name for p in (course.root / "submitted").glob("*")
-               if (p / args.assignment).is_dir() and p.name not in course.submitted_students(args.assignment)]
-        report = grade_assignment(course, args.assignment, client=client, students=args.student or None,
-                       force=args.force, notebook_timeout=args.timeout, progress=Progress(),
-                       python=python)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    # what needs grading is decided from the folders before any worker starts: a rerun with
+    # nothing new starts no cluster and no kernel
+    plan = plan_grading(course, args.assignment, students=args.student or None, force=args.force)
+    odd = [p.name for p in (course.root / "submitted").glob("*")
+           if (p / args.assignment).is_dir() and p.name not in course.submitted_students(args.assignment)]
+    if plan.todo:
+        report = _grade_on_dask(course, args, plan, python, note)
+    else:
+        report = plan.report
     for student in report.skipped:
         print(f"skipped {student}: already graded (use --force to grade again)")
     for student in report.excluded:
@@ -148,12 +137,38 @@ def grade(course: Course, args) -> int:
     return 1 if report.failed or odd else 0
 
 
+def _grade_on_dask(course: Course, args, plan, python, note):
+    """Grade what ``plan`` says on Dask workers: a local cluster, or ``args.scheduler``."""
+    from dask.distributed import Client
+
+    from ipt_helpers.course.grading.autograde import grade_assignment
+
+    cluster = None if args.scheduler else _local_cluster(args.workers or os.cpu_count() or 1,
+                                                         args.threads)
+    client = Client(args.scheduler or cluster)
+    try:
+        workers = client.scheduler_info()["workers"].values()
+        print(f"workers: {len(workers)}, executing "
+              f"{sum(w.get('nthreads', 0) for w in workers)} notebooks at a time")
+        print(f"isolation: {note}")
+        return grade_assignment(course, args.assignment, client=client, force=args.force,
+                                notebook_timeout=args.timeout, progress=Progress(),
+                                python=python, plan=plan)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 
 def grade_defaults(course_dir: str) -> dict:
     """``grade``'s defaults: the course's GradeOptions (nbgrader_config.py), else the built-in
     ones. Read before parsing, so that ``--help`` shows what a run would use."""
     from traitlets.config import Config
 
+    from ipt_helpers.course.grading.lighter import skip_unused_imports
+
+    skip_unused_imports()  # before the course's configuration imports nbgrader
     try:
         from ipt_helpers.course.grading.autograde import GradeOptions
     except ImportError:  # the kernel side only: no grading here
