@@ -187,6 +187,53 @@ def test_grade_on_a_separately_started_dask_cluster(course, tmp_path):
             proc.wait(timeout=30)
 
 
+COURSE_STEP = """from nbgrader.preprocessors import NbGraderPreprocessor
+
+
+class Mark(NbGraderPreprocessor):
+    \"\"\"The course's own sanitising step: it marks the notebook it ran on.\"\"\"
+
+    def preprocess(self, nb, resources):
+        nb.metadata["course_step"] = "ran on " + resources["nbgrader"]["student"]
+        return nb, resources
+"""
+
+
+def test_a_course_preprocessor_runs_on_a_remote_cluster(course, tmp_path):
+    """A sanitising step in the course folder, named in nbgrader_config.py, runs on workers
+    that cannot see the course folder (another machine's, here another folder's)."""
+    from nbgrader.converters import Autograde
+
+    make_submissions(course, ASSIGNMENT, ["perfect", "blank"])
+    (course / "course_steps.py").write_text(COURSE_STEP)
+    steps = [f"{c.__module__}.{c.__name__}"
+             for c in Autograde.class_traits()["sanitize_preprocessors"].default()]
+    with open(course / "nbgrader_config.py", "a") as fh:
+        fh.write(f"\nc.Autograde.sanitize_preprocessors = {steps + ['course_steps.Mark']!r}\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    port = free_port()
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
+                                  "--host", "127.0.0.1", "--port", str(port),
+                                  "--dashboard-address", ":0"], cwd=elsewhere,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker",
+                               f"tcp://127.0.0.1:{port}", "--nthreads", "2", "--no-dashboard"],
+                              cwd=elsewhere, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(3)
+        result = ipt_course("grade", ASSIGNMENT, "--scheduler", f"tcp://127.0.0.1:{port}",
+                            cwd=course, check=False)
+        assert result.returncode == 0 and "graded 2 notebook(s)" in result.stdout, result.stdout
+        for student in ("perfect", "blank"):
+            nb = next((course / "autograded" / student / ASSIGNMENT).glob("*.ipynb"))
+            assert nbformat.read(nb, 4).metadata.get("course_step") == f"ran on {student}"
+    finally:
+        for proc in (worker, scheduler):
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
 def test_already_graded_students_are_not_graded_again_without_force(course):
     make_submissions(course, ASSIGNMENT, ["perfect"])
     ipt_course("grade", ASSIGNMENT, "--workers", "1", cwd=course)

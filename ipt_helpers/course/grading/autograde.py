@@ -317,6 +317,28 @@ def _autograde(course, assignment, students, *, execute_step, checked_on_workers
     return failures
 
 
+def ship_course_modules(client, course, steps) -> list[str]:
+    """Send the course's own sanitising steps to every worker (Dask's ``upload_file``).
+
+    A step named in nbgrader_config.py may live in the course folder (nbgrader puts that
+    folder on ``sys.path``, and so does ``Course.config``). Local workers see the folder, but
+    the workers of a cluster given with ``--scheduler`` may run on other machines: without the
+    module, unpickling the Job fails there and every notebook with it. Each such module file
+    (beside nbgrader_config.py) is uploaded and imported again on every worker, those that join
+    later included, so a worker that imported an earlier version is brought up to date.
+    Returns the files sent."""
+    root = course.root.resolve()
+    files = set()
+    for step in steps:
+        module = sys.modules.get(getattr(step, "__module__", ""))
+        path = getattr(module, "__file__", None)
+        if path and Path(path).resolve().parent == root:
+            files.add(str(Path(path).resolve()))
+    for path in sorted(files):
+        client.upload_file(path, load=True)
+    return sorted(files)
+
+
 def _the_job(job: Job) -> Job:
     return job
 
@@ -340,7 +362,11 @@ def make_job(course, config, assignment, notebook_timeout, python) -> Job:
     files = {rel: data for rel, data in assignment_files(course.root / "source" / assignment,
                                                          autograde.coursedir.ignore).items()
              if os.path.normpath(rel) not in theirs}
-    return Job(assignment=assignment, config=config, steps=list(autograde.sanitize_preprocessors),
+    # a step named in the configuration is a string (nbconvert imports it when it registers
+    # it): import it here, where the course folder is on sys.path, as nbconvert would
+    from traitlets.utils.importstring import import_item
+    steps = [import_item(s) if isinstance(s, str) else s for s in autograde.sanitize_preprocessors]
+    return Job(assignment=assignment, config=config, steps=steps,
                db_url=db_url, snapshot=snapshot, files=files,
                settings=execute_settings(config), notebook_timeout=notebook_timeout,
                python=python or "")
@@ -405,6 +431,7 @@ def grade_assignment(course, assignment, *, client, students=None, force=False,
         return report
 
     job = make_job(course, config, assignment, notebook_timeout, python)
+    ship_course_modules(client, course, job.steps)
     # A task, not scattered data: when the worker holding it dies, the scheduler computes it
     # again on another one (scattered data is lost with its worker, and every notebook with it).
     job_future = client.submit(_the_job, job, key=f"ipt-job-{uuid.uuid4().hex}", pure=False)
