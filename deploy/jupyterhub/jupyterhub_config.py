@@ -44,7 +44,10 @@ def instructor_tools(spawner):
         return
     from ipt_helpers.course.lab_config import INSTRUCTOR as PANELS
 
-    spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": str(PANELS)}
+    # first on the config path, before any the hub gives every user (Spawner.environment)
+    config_path = [str(PANELS), spawner.environment.get("JUPYTER_CONFIG_PATH", "")]
+    spawner.environment = {**spawner.environment,
+                           "JUPYTER_CONFIG_PATH": os.pathsep.join(p for p in config_path if p)}
     spawner.environment["IPT_MARKING_COURSE"] = os.path.expanduser(f"~{INSTRUCTOR}/course")
     spawner.args = list(spawner.args) + [
         "--ServerApp.jpserver_extensions=ipt_helpers.course.marking.app=True"]

@@ -14,9 +14,10 @@ test -x /opt/ipt/venv/bin/python || /usr/bin/python3.11 -m venv /opt/ipt/venv
   "jupyterhub>=5,<7" "jupyterlab>=4.6,<4.7" "notebook>=7.6,<7.7"
 (cd /opt/ipt && npm install --no-audit --no-fund configurable-http-proxy@5.2.0 >/dev/null \
   && ln -sf /opt/ipt/node_modules/.bin/configurable-http-proxy /opt/ipt/venv/bin/)
-# Users: the instructor and each student, with a home of their own.
+# Users: the instructor and each student, each with a home of their own that no other user
+# can read (useradd makes it 0755 on Debian: students would read each other's work).
 for user in "$instructor" "$@"; do
-  id "$user" >/dev/null 2>&1 || useradd -m -s /bin/bash "$user"
+  id "$user" >/dev/null 2>&1 || useradd -m -K HOME_MODE=0700 -s /bin/bash "$user"
 done
 # The exchange (nbgrader: world-writable with the sticky bit) and the hub's state.
 install -d -m 1777 /srv/nbgrader/exchange
