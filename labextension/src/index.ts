@@ -27,6 +27,7 @@ import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/no
 import { JSONExt, PartialJSONObject } from '@lumino/coreutils';
 
 import { assignments } from './assignments';
+import { assignmentView } from './view';
 
 const CONTROLS = 'select, input, textarea, button, [tabindex]';
 const RUN_IN_PLACE = 'ipt-forms:run-cell-and-select-next';
@@ -278,4 +279,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [plugin, assignments];
+export default [plugin, assignments, assignmentView];

@@ -1,7 +1,10 @@
-"""End to end in a real browser: students answer assignments in JupyterLab 4 and Notebook 7 by
-keyboard alone, and nbgrader grades the saved files exactly.
+"""The notebook view of an assignment (Open With ▸ Notebook; what instructors see, and where
+students land in a client without the assignment view), end to end in a real browser: students
+answer assignments in JupyterLab 4 and Notebook 7 by keyboard alone, and nbgrader grades the
+saved files exactly. (Students normally answer in the assignment view:
+tests/browser/test_assignment_view.py.)
 
-With the package's ``ipt-forms`` extension (the normal case) nothing but the controls is
+With the package's ``ipt-forms`` extension nothing but the controls is
 touched: every answer records itself into its cell, Ctrl+S saves, the notebook is closed and
 reopened and its kernel restarted, and the forms come back filled. Keys typed into any kind of
 form control, or after a click anywhere in a form's output, change no cell; a radio question's
@@ -113,9 +116,18 @@ def submit(course, assignment, student, path):
 # --- the browser -----------------------------------------------------------------------------
 
 def open_notebook(page, url, token, name, app):
-    # JupyterLab: ?reset opens this notebook alone (not the tabs of an earlier visit)
-    page.goto(f"{url}/{'lab/tree' if app == 'lab' else 'notebooks'}/{name}?token={token}"
-              + ("&reset" if app == "lab" else ""))
+    """Open ``name`` in the notebook editor, as Open With ▸ Notebook does (an assignment opens
+    in the assignment view by default: tests/browser/test_assignment_view.py)."""
+    if app == "lab":
+        # ?reset: no tabs of an earlier visit
+        page.goto(f"{url}/lab?reset&token={token}")
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.docRegistry"
+                               ".getWidgetFactory('Notebook')", timeout=120_000)
+        page.evaluate("async path => { const app = window.jupyterapp; await app.restored;"
+                      " const w = await app.commands.execute('docmanager:open',"
+                      " {path, factory: 'Notebook'}); app.shell.activateById(w.id); }", name)
+    else:
+        page.goto(f"{url}/notebooks/{name}?factory=Notebook&token={token}")
     page.wait_for_function(
         f"() => {{ const w = window.jupyterapp && {NB};"
         " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
@@ -514,7 +526,7 @@ def clicks_in_a_form_change_no_cell(page, form, path):
     while saved_cells(path) != sources(page) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert saved_cells(path) == sources(page), "Ctrl+S saved the answer just recorded"
-    assert "'plan': 'refer'" in saved_cells(path)[2]["source"]
+    assert '"plan": "refer"' in saved_cells(path)[2]["source"]
     assert [c for c in saved_cells(path) if "form(" not in c["source"]] == \
         [c for c in on_disk if "form(" not in c["source"]]
 

@@ -8,8 +8,10 @@ import sys
 
 from conftest import ROOT
 
+#: nbgrader's instructor panels, and its Validate button, which would tell a student "Success"
+#: about answers it does not check (the assignment view's hand-in panel checks them instead)
 PANELS = ["@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:course-list",
-          "@jupyter/nbgrader:menu"]
+          "@jupyter/nbgrader:menu", "@jupyter/nbgrader:validate-assignment"]
 
 
 def listing(env=None):
