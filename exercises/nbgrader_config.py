@@ -38,7 +38,7 @@ c.LimitOutput.max_lines = 500
 c.LimitOutput.max_traceback = 50
 
 # Written answers: the text students see in an empty manually graded cell.
-c.ClearSolutions.text_stub = "YOUR ANSWER HERE (write in this cell; double-click to edit)"
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE (select this cell, press Enter, then type)"
 
 # Feedback pages show what students typed as text (their HTML is escaped, never run), and each
 # hidden test as points and feedback in words, never its source, which holds the whole key.
