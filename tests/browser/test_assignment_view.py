@@ -13,6 +13,7 @@ and the dark theme. JupyterLab and Notebook 7, at 1280 × 800 and 375 × 667, of
 """
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -414,3 +415,72 @@ def test_the_page_fits_and_is_accessible(course, tmp_path, viewport):
                 " label ? label.textContent.trim() : null]; }); axe.teardown(); return out; }")
             assert names and all(visible and accessible == visible for accessible, visible in names), \
                 [n for n in names if n[0] != n[1]][:5]
+
+
+@pytest.mark.parametrize("app", first_stage(["lab", "notebook"], keep=["lab"]))
+def test_a_question_that_stops_applying_is_cleared_and_other_notebooks_open_as_notebooks(
+        course, tmp_path, app):
+    """In the view, a conditional question shows once it applies and, when it stops applying,
+    is hidden and recorded empty. A notebook that is not an assignment (an instructor's
+    source) opens in the notebook editor, with its kernel; Open With ▸ Notebook still gives
+    the notebook of an assignment."""
+    home = tmp_path / "home"
+    home.mkdir()
+    path = home / release_nb(course, "ps1-problem-areas").name
+    shutil.copy(release_nb(course, "ps1-problem-areas"), path)
+    source = next((ROOT / "exercises" / "source" / "ps1-problem-areas").glob("*.ipynb"))
+    shutil.copy(source, home / "instructor-source.ipynb")
+    with jupyter_lab(home, app=app) as (url, token), chromium() as browser, \
+            offline_context(browser, viewport=DESKTOP) as (context, _):
+        page = context.new_page()
+        view = open_from_file_browser(page, context, url, token, path.name, app)
+        form = view.locator("[data-form='case-b']")
+        stage = form.locator("fieldset[data-q='stage']")
+        assert stage.is_hidden()
+        form.get_by_role("radio", name="Role dispute", exact=True).check()
+        assert stage.is_visible()
+        stage.get_by_role("radio").nth(1).check()
+        save_by_keyboard(view)
+        assert notebook_answers(nbformat.read(path, 4))["case-b"]["stage"] == "impasse"
+        form.get_by_role("radio", name="Grief", exact=True).check()
+        assert stage.is_hidden()
+        save_by_keyboard(view)
+        recorded = notebook_answers(nbformat.read(path, 4))["case-b"]
+        assert recorded["focus"] == "grief" and recorded["stage"] is None
+        # the hidden question is neither numbered nor asked for
+        visible = form.locator("fieldset.ipt-view-q:visible").count()
+        numbers = [int(n) for n in re.findall(r"\d+", form.locator(".ipt-view-form-status").inner_text())]
+        assert all(n <= visible for n in numbers), numbers
+
+        # not an assignment: the notebook editor, with a kernel
+        other = open_from_file_browser_any(page, context, url, token, "instructor-source.ipynb", app)
+        other.wait_for_function(
+            "() => { const a = window.jupyterapp, w = a && a.shell.currentWidget;"
+            " return w && w.content && w.content.widgets && w.sessionContext"
+            " && w.sessionContext.session; }", timeout=120_000)
+        assert other.evaluate("() => { const w = window.jupyterapp.shell.currentWidget;"
+                              " return [w.context.path, !!w.node.querySelector('.ipt-AssignmentView'),"
+                              " w.content.widgets.length]; }") [:2] == ["instructor-source.ipynb", False]
+        assert other.locator(".jp-Notebook .jp-Cell").count() > 5
+        if app == "lab":
+            # Open With ▸ Notebook on the assignment: the notebook, over the same file
+            page.evaluate("async path => { const app = window.jupyterapp; const w = await"
+                          " app.commands.execute('docmanager:open', {path, factory: 'Notebook'});"
+                          " app.shell.activateById(w.id); }", path.name)
+            page.wait_for_function(f"() => {DOC}.content && {DOC}.content.widgets &&"
+                                   f" {DOC}.context.path === {json.dumps(path.name)}")
+            assert page.locator(".jp-Notebook .jp-Cell").count() > 5
+
+
+def open_from_file_browser_any(page, context, url, token, name, app):
+    """Double-click a file that may open as a notebook; return the page showing it."""
+    if app == "lab":
+        page.locator(".jp-DirListing-item", has_text=name).dblclick()
+        return page
+    page.goto(f"{url}/tree?token={token}")
+    with context.expect_page() as opened:
+        page.locator(".jp-DirListing-item", has_text=name).dblclick(timeout=120_000)
+    other = opened.value
+    # Notebook 7 sends a notebook that is not an assignment to its notebook page
+    other.wait_for_url("**/notebooks/**", timeout=120_000)
+    return other
