@@ -4,6 +4,7 @@ import os
 
 from nbgrader.converters import GenerateAssignment, GenerateFeedback
 
+from ipt_helpers.course.grading.penalties import penalties_on_final_score
 from ipt_helpers.course.results.feedback import readable_feedback
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
@@ -47,3 +48,8 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE (select this cell, press Enter, t
 c.GenerateFeedback.preprocessors = default_steps(GenerateFeedback) + [
     "ipt_helpers.course.results.feedback.EscapeStudentHTML"]
 readable_feedback(c)
+
+# Late penalties apply to the final score, written marks included: nbgrader computes them
+# while autograding only, so feedback (above) and `nbgrader export` compute them again first,
+# as every ipt-course command that reads totals does (the marking page after each mark).
+penalties_on_final_score(c)

@@ -176,7 +176,8 @@ def test_a_mark_given_after_grading_is_penalised_everywhere(course, rule):
 
 def test_a_mark_given_in_formgrader_is_penalised_by_what_reads_the_totals_next(course):
     """formgrader writes nbgrader's manual score and nothing else: nbgrader's own feedback
-    (the config's feedback steps), ipt-course export and the report penalise the new total."""
+    (the config's feedback steps), nbgrader's export (the config's exporter), ipt-course
+    export and the report penalise the new total."""
     auto = gradebook(course)["late"][0]
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         grade = gb.find_grade("justify", NB, A, "late")
@@ -188,11 +189,19 @@ def test_a_mark_given_in_formgrader_is_penalised_by_what_reads_the_totals_next(c
     assert shown == pytest.approx(auto + 4), "nbgrader generate_feedback"
     assert gradebook(course)["late"] == (pytest.approx(auto + 4), pytest.approx(auto + 4))
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        gb.find_grade("justify", NB, A, "late").manual_score = 2
-        gb.db.commit()
-    assert float(exported(course)["late"]["score"]) == 0
-    assert gradebook(course)["late"][1] == pytest.approx(auto + 2)
+    for points, export in ((2, "nbgrader"), (3, "ipt-course")):
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+            gb.find_grade("justify", NB, A, "late").manual_score = points
+            gb.db.commit()
+        if export == "nbgrader":  # nbgrader's own CSV (configured by penalties_on_final_score)
+            run(["nbgrader", "export", "--to", "nbgrader-grades.csv"], cwd=course)
+            with open(course / "nbgrader-grades.csv", newline="") as fh:
+                row = next(r for r in csv.DictReader(fh) if r["student_id"] == "late")
+            assert float(row["late_submission_penalty"]) == pytest.approx(auto + points)
+            assert float(row["score"]) == 0
+        else:
+            assert float(exported(course)["late"]["score"]) == 0
+        assert gradebook(course)["late"][1] == pytest.approx(auto + points)
     totals, _ = report_totals(course)
     assert totals["late"] == 0
 

@@ -43,3 +43,14 @@ def test_every_feedback_tool_gets_the_key_free_steps_and_template_once():
     assert config.GenerateFeedback.exporter_class.endswith("feedback.FeedbackExporter")
     assert config.FeedbackExporter.template_name == "ipt_feedback"
     assert "template_name" not in config.HTMLExporter, "formgrader's own views keep their template"
+
+
+def test_late_penalties_are_computed_again_by_feedback_and_export_once():
+    """nbgrader fixes a late penalty while autograding; feedback (before GetGrades reads the
+    score) and nbgrader export compute it again from the total with the written marks."""
+    config = load_twice()
+    names = [s if isinstance(s, str) else s.__name__ for s in config.GenerateFeedback.preprocessors]
+    step = "nbgrader.preprocessors.AssignLatePenalties"
+    assert names.count(step) == 1 and names.index(step) == names.index("GetGrades") - 1
+    assert config.ExportApp.plugin_class == \
+        "ipt_helpers.course.grading.penalties.PenalisedCsvExport"

@@ -22,6 +22,8 @@ import logging
 import os
 import traceback
 
+from nbgrader.plugins import CsvExportPlugin
+
 from ipt_helpers.course.folder import CourseError
 
 #: where nbgrader's and the plugin's messages go (nowhere visible: ipt-course says what matters)
@@ -116,3 +118,27 @@ def _cause(err: BaseException) -> str:
         last = frames[-1]
         text += f" ({os.path.basename(last.filename)}, line {last.lineno})"
     return text
+
+
+class PenalisedCsvExport(CsvExportPlugin):
+    """``nbgrader export`` (nbgrader's CSV) with each late penalty computed again first, so a
+    mark given in formgrader since grading is penalised there too. Configured by
+    ``penalties_on_final_score(c)`` in nbgrader_config.py."""
+
+    def export(self, gradebook) -> None:
+        wanted = set(self.assignment or [])
+        for assignment in gradebook.assignments:
+            name = assignment.name
+            if (not wanted or name in wanted) and late_submissions(gradebook, name):
+                recompute(gradebook, self.config, name)
+        super().export(gradebook)
+
+
+def penalties_on_final_score(config):
+    """Configure ``nbgrader export`` to compute each late penalty again before it writes
+    (a course's nbgrader_config.py calls this with ``c``; feedback does it through
+    ``readable_feedback``, the ipt-course commands by themselves). Leaves a course's own
+    exporter alone."""
+    if "plugin_class" not in config.get("ExportApp", {}):
+        config.ExportApp.plugin_class = f"{__name__}.PenalisedCsvExport"
+    return config
