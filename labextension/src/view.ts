@@ -99,6 +99,8 @@ interface ShownForm {
   section: HTMLElement;
   status: HTMLElement;
   broken: boolean;
+  /** the cell's source as this page last wrote or read it */
+  source: string;
 }
 
 interface ShownWritten {
@@ -118,6 +120,9 @@ export class AssignmentPage extends Widget {
   private saveState!: HTMLElement;
   private saveTimer: number | undefined;
   private readonly base = `ipt-view-${++pages}`;
+  private watching = false;
+  /** true while this page writes a cell (its own change is not news to it) */
+  private writing = false;
 
   constructor(private context: DocumentRegistry.IContext<INotebookModel>,
               private rendermime: IRenderMimeRegistry, private app: JupyterFrontEnd) {
@@ -130,6 +135,17 @@ export class AssignmentPage extends Widget {
   /** Draw the page from the loaded notebook. */
   async draw(): Promise<void> {
     const model = this.context.model;
+    this.forms = [];
+    this.written = [];
+    if (!this.watching) {
+      this.watching = true;
+      // the file reverted or reloaded: its cells are new objects; draw the page again
+      model.sharedModel.changed.connect((_, change) => {
+        if (change.cellsChange && !this.isDisposed) {
+          void this.draw();
+        }
+      });
+    }
     const page = el('main', 'ipt-view-page');
     page.setAttribute('aria-label', 'Assignment');
     const cells = model.sharedModel.cells;
@@ -191,7 +207,8 @@ export class AssignmentPage extends Widget {
     section.appendChild(status);
     const { answer, ok } = readAnswer(cell.getSource(), description.record!);
     form.set(answer);
-    const shown: ShownForm = { cell, description, form, section, status, broken: !ok };
+    const shown: ShownForm = { cell, description, form, section, status, broken: !ok,
+                               source: cell.getSource() };
     if (!ok) {
       section.querySelectorAll('input, select, textarea').forEach(c => ((c as HTMLInputElement).disabled = true));
       const note = el('p', 'ipt-view-problem', 'This form cannot be answered here: its cell in the ' +
@@ -200,6 +217,16 @@ export class AssignmentPage extends Widget {
       section.insertBefore(note, form.node);
     }
     this.forms.push(shown);
+    cell.changed.connect(() => {
+      if (this.writing || cell.getSource() === shown.source) {
+        return;
+      }
+      shown.source = cell.getSource();
+      const again = readAnswer(shown.source, description.record!);
+      shown.broken = !again.ok;
+      form.set(again.answer);
+      this.update();
+    });
     return section;
   }
 
@@ -220,8 +247,15 @@ export class AssignmentPage extends Widget {
       const value = area.value;
       const source = value.trim() === '' ? shown.stub : value;
       if (cell.getSource() !== source) {
-        cell.setSource(source);
+        this.write(cell, source);
         this.changed();
+      }
+    });
+    cell.changed.connect(() => {
+      const text = cell.getSource();
+      if (!this.writing && text !== (area.value.trim() === '' ? shown.stub : area.value)) {
+        area.value = isStub(text) ? '' : text;
+        this.update();
       }
     });
     box.append(label, area);
@@ -273,9 +307,19 @@ export class AssignmentPage extends Widget {
     const order = shown.description.questions.map(q => q.id);
     const source = withLiteral(shown.description.record!, toLiteral(answer, order));
     if (shown.cell.getSource() !== source) {
-      shown.cell.setSource(source);
+      this.write(shown.cell, source);
     }
+    shown.source = source;
     this.changed();
+  }
+
+  private write(cell: SharedCell, source: string): void {
+    this.writing = true;
+    try {
+      cell.setSource(source);
+    } finally {
+      this.writing = false;
+    }
   }
 
   private changed(): void {

@@ -470,6 +470,15 @@ def test_a_question_that_stops_applying_is_cleared_and_other_notebooks_open_as_n
             page.wait_for_function(f"() => {DOC}.content && {DOC}.content.widgets &&"
                                    f" {DOC}.context.path === {json.dumps(path.name)}")
             assert page.locator(".jp-Notebook .jp-Cell").count() > 5
+            # an answer written in the notebook (the widgets' record) shows in the view at once
+            page.evaluate("""() => { const w = window.jupyterapp.shell.currentWidget;
+              const cell = w.model.sharedModel.cells.find(c => {
+                const m = c.getMetadata('ipt'); return m && m.form && m.form.id === 'case-b'; });
+              const r = cell.getMetadata('ipt').form.record;
+              cell.setSource(r.before + '{"focus": "role_transition", "stage": None}' + r.after); }""")
+            # (the view's tab is behind the notebook's: its controls are read, not seen)
+            assert form.locator("fieldset[data-q='focus'] input[value='role_transition']").is_checked()
+            assert not form.locator("fieldset[data-q='focus'] input[value='grief']").is_checked()
 
 
 def open_from_file_browser_any(page, context, url, token, name, app):
