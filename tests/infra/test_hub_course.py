@@ -13,17 +13,16 @@ file, its exchange path changed, on the users' ``JUPYTER_CONFIG_PATH``.
 
 The cycle, in chromium, by keyboard where a person types: the instructor releases ps1 to the
 exchange; two students log in with their passwords, open *Assignments* from the command
-palette, fetch, open the notebook from the panel, answer (``answer_ps1``: nbgrader's notebook
-today, or ipt-forms' assignment view, whichever opens), save and submit from the panel; the
-instructor collects, grades as root (``sudo ipt-course grade``: each kernel its own
-unprivileged user), marks the written answers on the hub's marking page, returns feedback;
-each student fetches feedback from the panel and reads their own page, with no key in it,
-and reaches neither the other's server nor their files; the Canvas export has the two
-totals. Student code cannot read the keys: neither code run as a student nor the grading
-kernel (a cell added to a submission) reads the course's gradebook or source notebook.
-The hub, its proxy and every user's processes are gone at the end (asserted), and the users
-and folders are removed even when the test fails (screenshots and the hub's log are kept in
-pytest's tmp folder then).
+palette, fetch, open the notebook from the panel (it opens in the assignment view), answer
+(``answer_ps1``), save and submit from the panel; the instructor collects, grades as root
+(``sudo ipt-course grade``: each kernel its own unprivileged user), marks the written answers
+on the hub's marking page, returns feedback; each student fetches feedback from the panel and
+reads their own page, with no key in it, and reaches neither the other's server nor their
+files; the Canvas export has the two totals. Student code cannot read the keys: neither code
+run as a student nor the grading kernel (a cell added to a submission) reads the course's
+gradebook or source notebook. The hub, its proxy and every user's processes are gone at the
+end (asserted), and the users and folders are removed even when the test fails (screenshots
+and the hub's log are kept in pytest's tmp folder then).
 """
 
 import contextlib
@@ -52,7 +51,6 @@ from conftest import ROOT
 from ipt_helpers import Multi, Single, Sort
 from ipt_helpers.forms.cellsource import notebook_answers
 from ipt_helpers.forms.items import notebook_items
-from ipt_helpers.forms.recording import css_name
 from ipt_helpers.forms.scoring import applies
 from submissions import key_answers, partial_case
 
@@ -83,12 +81,14 @@ def _digest(paths) -> str:
     return h.hexdigest()[:12]
 
 
-def course_venv() -> Path:
+@pytest.fixture
+def course_venv():
     """setup.sh's /opt/ipt/venv: Debian's python3.11, ``pip install -c constraints.txt
     'ipt-helpers[instructor]'`` and the hub's packages as setup.sh names them, readable by all
     users. Kept between runs under the digest of what it installs; ipt_helpers is reinstalled
     (a wheel from this checkout, not an editable link: users may not reach the checkout)
-    whenever its files change."""
+    whenever its files change. Held (a lock) while the test runs, so that a run from another
+    checkout does not reinstall the package under this one's hub."""
     assert DEBIAN_PY.exists(), "Debian's python3.11 is missing (the hub's users cannot run pyenv's)"
     setup = (DEPLOY / "setup.sh").read_text()
     hub_packages = re.findall(r'"((?:jupyterhub|jupyterlab|notebook)[<>=][^"]*)"', setup)
@@ -115,11 +115,11 @@ def course_venv() -> Path:
                                   capture_output=True, text=True, timeout=600)
             assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
             (venv / ".package").write_text(package)
-        # setup.sh links the npm configurable-http-proxy into the venv; this checkout has one
+        # setup.sh links the npm configurable-http-proxy into the venv: this checkout's
         link = venv / "bin" / "configurable-http-proxy"
-        if not link.exists():
-            link.symlink_to(PROXY)
-    return venv
+        link.unlink(missing_ok=True)
+        link.symlink_to(PROXY)
+        yield venv
 
 
 # --- users and processes ----------------------------------------------------------------------
@@ -345,46 +345,25 @@ def choose(page, select, label):
 
 
 def answer_ps1(page, answers):
-    """Answer ps1 in the assignment just opened, by keyboard, and save it (Ctrl+S).
+    """Answer ps1 in the assignment view just opened, by keyboard, and save it (Ctrl+S).
 
     ``answers``: {form id: answer} as recorded (``key_answers``), plus "justify": the written
-    answer's text. The one place that knows how answering looks. Two pages answer today:
-    nbgrader's notebook, whose forms record themselves into their cells once the cells run
-    (the committed extension), and ipt-forms' assignment view (being built: native controls,
-    no kernel), picked by what opened. Controls are found by their accessible names (a
-    radio's or checkbox's label, a drop-down's label), inside the form's and the question's
-    box; only the boxes, running the cells and the written answer differ.
+    answer's text. The one place that knows how answering looks: ipt-forms' assignment view,
+    where each form is a section (``data-form``) of questions (``fieldset[data-q]``) whose
+    controls are found by their accessible names (a radio's or checkbox's label, a
+    drop-down's label) and the written answer is the text box labelled "Your written
+    answer: ...". (Commit 94b3762 also answered in nbgrader's notebook, by running its cells.)
     """
     questions = {item.form_id: item.definition.questions
                  for item in notebook_items(nbformat.read(SOURCE, 4)).items}
-    page.wait_for_function(f"() => {NB} && {NB}.context && {NB}.context.isReady", timeout=60_000)
-    view = page.evaluate(f"() => !!{NB}.node.closest('.ipt-AssignmentView')"
-                         f" || !!{NB}.node.querySelector('.ipt-AssignmentView')")
-    if view:
-        def form_box(fid):
-            return page.locator(f"section.ipt-view-form[data-form='{fid}']")
-
-        def q_box(box, qid):
-            return box.locator(f"fieldset[data-q='{qid}']")
-        expect(page.locator("section.ipt-view-form")).to_have_count(len(questions), timeout=60_000)
-    else:
-        def form_box(fid):
-            return page.locator(f".ipt-form-{css_name(fid)}")
-
-        def q_box(box, qid):
-            return box.locator(f".ipt-q-{css_name(qid)}")
-        page.wait_for_function(
-            f"() => {{ const s = {NB}.sessionContext.session; const k = s && s.kernel;"
-            " return k && k.status === 'idle'; }", timeout=120_000)
-        page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-        expect(page.locator(".ipt-form")).to_have_count(len(questions), timeout=120_000)
+    expect(page.locator("section.ipt-view-form")).to_have_count(len(questions), timeout=60_000)
     for form_id, qs in questions.items():
         answer = answers[form_id]
-        box = form_box(form_id)
+        box = page.locator(f"section.ipt-view-form[data-form='{form_id}']")
         box.scroll_into_view_if_needed()
         for q in qs:
             value = answer.get(q.id)
-            block = q_box(box, q.id)
+            block = box.locator(f"fieldset[data-q='{q.id}']")
             if isinstance(q, Multi):
                 for label, key in q.options:
                     tick = block.get_by_role("checkbox", name=label, exact=True)
@@ -393,33 +372,22 @@ def answer_ps1(page, answers):
             elif isinstance(q, Single) and value is not None:
                 radio = block.get_by_role("radio", name=q.label_of(value), exact=True)
                 expect(radio).to_be_visible(timeout=30_000)  # a conditional question opens
-                expect(radio).to_be_enabled(timeout=30_000)
                 press(page, radio, "Space")
                 expect(radio).to_be_checked()
             elif isinstance(q, Sort):
                 for label, item in q.items:
-                    select = block.get_by_label(re.compile(f"^{re.escape(label)}:?$"))
-                    choose(page, select, q.category_label(value[item]))
-    if view:
-        page.get_by_label(re.compile("^Your written answer")).focus()
-    else:  # Enter edits the written answer's markdown cell (Escape leaves it)
-        index = page.evaluate(f"() => {NB}.content.widgets.findIndex(c => c.model.type === 'markdown'"
-                              " && ((c.model.getMetadata('nbgrader') || {}).grade_id === 'justify'))")
-        page.evaluate(f"() => {{ const nb = {NB}.content; nb.mode = 'command';"
-                      f" nb.activeCellIndex = {index}; nb.activeCell.node.focus(); }}")
-        page.keyboard.press("Enter")
+                    choose(page, block.get_by_label(label, exact=True), q.category_label(value[item]))
+    page.get_by_label(re.compile("^Your written answer")).focus()
     page.keyboard.press("Control+a")
     page.keyboard.type(answers["justify"])
-    if not view:
-        page.keyboard.press("Escape")
     wait_recorded(page, questions, answers)
     page.keyboard.press("Control+s")
     page.wait_for_function(f"() => !{NB}.context.model.dirty", timeout=60_000)
 
 
 def wait_recorded(page, questions, answers, timeout=60):
-    """Until the document's model holds every answer (the notebook's forms record through the
-    kernel, a moment after each key), as grading will read it."""
+    """Until the document's model holds every answer as grading will read it (the cells'
+    ``answer=``, by the one rule)."""
     want = {fid: {q.id: q.check(answers[fid].get(q.id) if applies({"when": q.when}, answers[fid])
                                 else None) for q in qs} for fid, qs in questions.items()}
     deadline = time.monotonic() + timeout
@@ -463,17 +431,16 @@ def probe_output(nb) -> str:
     raise AssertionError("the student's probe cell is missing")
 
 
-def test_a_course_through_jupyterhub(people, place, tmp_path):
+def test_a_course_through_jupyterhub(course_venv, people, place, tmp_path):
     assert PROXY.exists(), "configurable-http-proxy is missing: `make` runs npm ci (package.json)"
     laps = [("start", time.monotonic())]
 
     def lap(name):  # where the time goes, printed at the end
         laps.append((name, time.monotonic()))
-    venv = course_venv()
+    venv = course_venv
     names, passwords = people
     instructor, amara, bo = names["instructor"], names["amara"], names["bo"]
     students = [amara, bo]
-    lap("course venv")
 
     # setup.sh's folders: the exchange (nbgrader: 1777), the global nbgrader config, the state
     exchange = place / "exchange"
@@ -553,6 +520,7 @@ def test_a_course_through_jupyterhub(people, place, tmp_path):
                 press(page, panel.get_by_role("link", name=NOTEBOOK, exact=True))
                 page.wait_for_function(f"() => {NB} && {NB}.context && {NB}.context.path.endsWith("
                                        f"'{A}/{NOTEBOOK}.ipynb')", timeout=60_000)
+                expect(page.locator(".ipt-AssignmentView")).to_be_visible(timeout=60_000)
                 answer_ps1(page, answers[student])
                 saved = nbformat.read(mine, 4)
                 assert any(written[student] in c.source for c in saved.cells)
