@@ -206,6 +206,18 @@ def test_a_mark_given_in_formgrader_is_penalised_by_what_reads_the_totals_next(c
     assert totals["late"] == 0
 
 
+def test_an_extension_granted_after_grading_takes_the_penalty_off(course):
+    """As nbgrader's own step does when it runs again: no longer late, no penalty."""
+    auto = gradebook(course)["late"][0]
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.find_grade("justify", NB, A, "late").manual_score = 4
+        gb.find_grade("justify", NB, A, "ontime").manual_score = 1
+        gb.find_submission(A, "late").extension = __import__("datetime").timedelta(days=2)
+        gb.db.commit()
+    assert float(exported(course)["late"]["score"]) == pytest.approx(auto + 4)
+    assert gradebook(course)["late"] == (pytest.approx(auto + 4), None)
+
+
 def test_a_failing_plugin_is_named_and_changes_nothing(course):
     # a module of its own name: ipt-course runs in this process in tests, and Python keeps
     # the first late_plugin it imported

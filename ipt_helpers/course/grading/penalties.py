@@ -31,8 +31,15 @@ _LOG = logging.getLogger("ipt_helpers.course.grading.penalties")
 _LOG.propagate = False
 
 
+def _late(sub) -> bool:
+    return sub.timestamp is not None and sub.total_seconds_late > 0
+
+
 def late_submissions(gb, assignment: str, students=None) -> list:
-    """The submissions of ``assignment`` handed in after their due date (with any extension)."""
+    """The submissions of ``assignment`` whose penalty is to be computed: those handed in
+    after their due date (with any extension), and those still carrying a penalty though
+    they are no longer late (an extension or a new due date since grading; nbgrader's step
+    then stores none)."""
     from nbgrader.api import MissingEntry
 
     try:
@@ -40,7 +47,7 @@ def late_submissions(gb, assignment: str, students=None) -> list:
     except MissingEntry:
         return []
     return [s for s in subs if (students is None or s.student.id in students)
-            and s.timestamp is not None and s.total_seconds_late > 0]
+            and (_late(s) or any(nb.late_submission_penalty for nb in s.notebooks))]
 
 
 def recompute(gb, config, assignment: str, students=None) -> list[tuple[str, str, float | None]]:
@@ -65,6 +72,11 @@ def recompute(gb, config, assignment: str, students=None) -> list[tuple[str, str
     try:
         for sub in late:
             for nb in sub.notebooks:
+                if not _late(sub):  # as nbgrader's step: no longer late, no penalty
+                    if nb.late_submission_penalty is not None:
+                        nb.late_submission_penalty = None
+                        changed.append((sub.student.id, nb.name, None))
+                    continue
                 try:
                     penalty = step.plugin_inst.late_submission_penalty(
                         sub.student.id, nb.score, sub.total_seconds_late)
