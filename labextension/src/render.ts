@@ -3,11 +3,16 @@
  * (ipt_helpers/forms/form-description.schema.json). No JupyterLab here: only the DOM, so the
  * assignment view (./view.ts) and any page can use it.
  *
- * The HTML is the book's practice forms' (book/_ext/practice.py): a fieldset per question with
- * its prompt as the legend, radios (one group per question: one Tab stop, arrows move within
- * it only), checkboxes, and labelled drop-downs; a conditional question (`when`) is hidden
- * while it does not apply, and only the questions shown are numbered. The prefix of the class
- * names is the caller's (`practice` in the book, `ipt-view` in the assignment view).
+ * The one renderer of the book's practice forms (book/_static/practice.js) and the view: a
+ * fieldset per question with its prompt as the legend, radios (one group per question: one Tab
+ * stop, arrows move within it only), checkboxes, and labelled drop-downs; a conditional
+ * question (`when`) is hidden while it does not apply, and only the questions shown are
+ * numbered. The prefix of the class names is the caller's (`practice` in the book, `ipt-view`
+ * in the assignment view).
+ *
+ * The book loads the compiled lib/render.js as a classic script (book/_ext/practice.py wraps
+ * it: module scripts do not load from file:// pages), so this module imports nothing at run
+ * time (types only).
  */
 import type { Answer, Value } from './record';
 
@@ -42,10 +47,21 @@ export interface RenderOptions {
   prefix: string;
   /** a prefix for element ids, unique in the page */
   idBase: string;
-  /** the text after a question's prompt, e.g. " (2 points)" ("" for none) */
-  points?: (q: QuestionDescription) => string;
+  /**
+   * the text after a question's prompt, e.g. " (2 points)" ("" for none); asked again after
+   * every change with the answer then recorded (a page whose points depend on the answers, as
+   * the book's do, says so there); a question whose text is "" when drawn gets no such span
+   */
+  points?: (q: QuestionDescription, answer: Answer) => string;
   /** the label of a Text question's box */
   textLabel?: string;
+  /**
+   * the note under a conditional question's prompt; `chosen` has one entry per condition, its
+   * answers quoted and joined by "or" (default: "Asked because you chose … above.")
+   */
+  whenNote?: (q: QuestionDescription, chosen: string[]) => string;
+  /** called with each question's fieldset once it is drawn, to add what a page needs to it */
+  addToQuestion?: (q: QuestionDescription, fieldset: HTMLFieldSetElement) => void;
   /** called after every change a person makes */
   onChange?: () => void;
 }
@@ -137,6 +153,7 @@ interface Drawn {
   q: QuestionDescription;
   fieldset: HTMLFieldSetElement;
   number: HTMLSpanElement;
+  points: HTMLSpanElement | null;
   read: () => Value;
   set: (value: Value) => void;
   first: () => HTMLElement | null;
@@ -149,8 +166,9 @@ export class RenderedForm {
 
   constructor(readonly description: FormDescription, private options: RenderOptions) {
     this.node = el('div', `${options.prefix}-questions`);
+    const empty = clearInapplicable(description.questions, {});
     for (const q of description.questions) {
-      const d = this.draw(q);
+      const d = this.draw(q, empty);
       this.drawn.push(d);
       this.node.appendChild(d.fieldset);
     }
@@ -184,7 +202,10 @@ export class RenderedForm {
     return clearInapplicable(this.description.questions, raw);
   }
 
-  /** Hide the questions that do not apply (clearing their controls) and number the others. */
+  /**
+   * Hide the questions that do not apply (clearing their controls), number the others, and
+   * say each question's points for the answer now recorded.
+   */
   refresh(): void {
     const raw: Answer = {};
     this.drawn.forEach(d => (raw[d.q.id] = d.read()));
@@ -197,6 +218,12 @@ export class RenderedForm {
       }
       d.fieldset.hidden = !shown;
       d.number.textContent = shown ? `${++n}. ` : '';
+      if (d.points && this.options.points) {
+        const text = this.options.points(d.q, answer);
+        if (d.points.textContent !== text) {
+          d.points.textContent = text;
+        }
+      }
     }
   }
 
@@ -241,7 +268,7 @@ export class RenderedForm {
     return out;
   }
 
-  private draw(q: QuestionDescription): Drawn {
+  private draw(q: QuestionDescription, empty: Answer): Drawn {
     const p = this.options.prefix;
     const qid = `${this.options.idBase}-${slug(q.id)}`;
     const fieldset = el('fieldset', `${p}-q`);
@@ -250,9 +277,10 @@ export class RenderedForm {
     const legend = el('legend');
     const number = el('span', `${p}-n`);
     legend.append(number, document.createTextNode(q.prompt));
-    const pts = this.options.points ? this.options.points(q) : '';
-    if (pts) {
-      legend.appendChild(el('span', `${p}-points`, pts));
+    const pts = this.options.points ? this.options.points(q, empty) : '';
+    const points = pts ? el('span', `${p}-points`, pts) : null;
+    if (points) {
+      legend.appendChild(points);
     }
     fieldset.appendChild(legend);
     if (q.when) {
@@ -261,7 +289,9 @@ export class RenderedForm {
         const label = (key: string) => other?.options?.find(o => o.key === key)?.label ?? key;
         return (q.when as { [k: string]: string[] })[target].map(a => `“${label(a)}”`).join(' or ');
       });
-      fieldset.appendChild(el('p', `${p}-when`, `Asked because you chose ${parts.join(' and ')} above.`));
+      const note = this.options.whenNote ? this.options.whenNote(q, parts)
+        : `Asked because you chose ${parts.join(' and ')} above.`;
+      fieldset.appendChild(el('p', `${p}-when`, note));
     }
     const choice = (type: 'radio' | 'checkbox', choices: Choice[], name: string, id: string) => {
       const box = el('div', `${p}-options`);
@@ -377,6 +407,7 @@ export class RenderedForm {
       set = v => (box.value = typeof v === 'string' ? v : '');
       first = () => box;
     }
-    return { q, fieldset, number, read, set, first };
+    this.options.addToQuestion?.(q, fieldset);
+    return { q, fieldset, number, points, read, set, first };
   }
 }
