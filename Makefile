@@ -21,6 +21,8 @@ help:
 # the ecosystem's builder (@jupyter/builder; versions pinned by labextension/package-lock.json)
 # into ipt_helpers/labextension/, which the package ships prebuilt (hatchling shared-data): the
 # install below copies it where both front ends find it. Its rules follow the book's assets.
+# The book needs this build too: its practice forms are drawn by the extension's renderer,
+# labextension/lib/render.js, which book/_ext/practice.py ships as _static/ipt-render.js.
 LABEXT  := ipt_helpers/labextension/package.json
 
 $(STAMP): pyproject.toml constraints.txt $(LABEXT)

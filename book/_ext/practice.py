@@ -20,14 +20,21 @@ A practice block holds question definitions in the item format of the graded for
 this block, and is named above the form. ``Text`` takes ``model=``, a model answer to compare
 with (practice only: written answers are never scored).
 
-The page gets an accessible HTML form (fieldsets and legends, native radios, checkboxes and
-selects) and the block's key as JSON: practice keys are public by design, and must never be a
-graded item's (tests/test_practice_keys.py). ``book/_static/practice.js`` scores answers in the
-browser with the same rules as ``ipt_helpers.forms.scoring`` (tests/test_practice_scorer.py), and
-``practice.css`` lays the form out. Both are added only to pages that need them. A question
-says the points the scorer counts it out of, by the scorer's own rule (``shown``; a conditional
-question that does not apply is hidden and its points count with the question it depends on),
-and only the questions shown are numbered; the page redoes both as answers change.
+The page gets the form's key-free description as JSON (``ipt_helpers.forms.description``'s,
+the document the assignment view draws from, without ``record``), the block's key as JSON, and
+the form's frame (title, buttons, result line). The questions are drawn in the browser by the
+one renderer of the book and the assignment view, ``labextension/src/render.ts``
+(``RenderedForm``, class prefix ``practice``: fieldsets and legends, native radios, checkboxes
+and selects); the book ships its compiled ``labextension/lib/render.js`` as
+``_static/ipt-render.js`` (``render_script``: a classic script, as module scripts do not load
+from file:// pages), which ``make book`` builds first. Practice keys are public by design, and
+must never be a graded item's (tests/test_practice_keys.py). ``book/_static/practice.js`` draws
+each form with it and scores answers in the browser with the same rules as
+``ipt_helpers.forms.scoring`` (tests/test_practice_scorer.py); ``practice.css`` lays the form
+out. They are added only to pages that need them. A question says the points the scorer counts
+it out of, by the scorer's own rule (a conditional question that does not apply is hidden and
+its points count with the question it depends on), and only the questions shown are numbered;
+the page redoes both as answers change (tests/browser/test_practice_render.py).
 """
 
 from __future__ import annotations
@@ -36,18 +43,24 @@ import ast
 import html
 import json
 import re
+from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from ipt_helpers.forms import items, model, scoring
+from ipt_helpers.forms import items, model
+from ipt_helpers.forms.description import VERSION, question_description
 
 logger = logging.getLogger(__name__)
 
 MARK = "data-practice-form"
 HISTORY_MARK = "data-practice-history"
+#: the renderer the assignment view uses, compiled (`make book` builds it: `npm run build`)
+RENDER_JS = Path(__file__).resolve().parents[2] / "labextension" / "lib" / "render.js"
+#: what the book calls it in _static (practice.js finds it as ``window.iptRender``)
+RENDER_STATIC = "ipt-render.js"
 #: JSON object keys that JavaScript would reorder (array indices) cannot be ids or keys.
 _INDEX_LIKE = re.compile(r"^(0|[1-9][0-9]*)$")
 
@@ -167,10 +180,6 @@ def book_blocks(book_dir) -> list[tuple[str, dict]]:
 
 # --- what the page gets -----------------------------------------------------------------------
 
-def _words(value) -> str:
-    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
-
-
 def _credit(x) -> str:
     return "full credit" if x >= 1 else f"{x:.0%} credit"
 
@@ -237,33 +246,23 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "x"
 
 
-def _points(value) -> str:
-    return f"{_words(value)} point{'s' if value != 1 else ''}"
+def description(form_id, title, questions) -> dict:
+    """The form as the page draws it: ``ipt_helpers.forms.description``'s key-free document
+    (the assignment view's), without ``record`` (nothing is written back into a cell here)."""
+    return {"version": VERSION, "id": form_id, "title": title,
+            "questions": [question_description(q) for q in questions]}
 
 
-def shown(questions, rubric, answers) -> list[tuple[object, bool, float | None]]:
-    """(question, shown, points shown) of each question once ``answers`` are given: a
-    conditional question is shown only where it applies, and each keyed question shows the
-    points ``ipt_helpers.forms.scoring.effective_points`` gives it for these answers, which are
-    the points its feedback counts (a question that does not apply moves its points to the
-    question it depends on). ``practice.js`` redoes this with its twin of the rule on every
-    change, so what a question says it is worth is what Check scores it out of."""
-    points, _ = scoring.effective_points(rubric, answers)
-    out = []
-    for q in questions:
-        rule = rubric.get(q.id)
-        applies = rule is None or scoring.applies(rule, answers)
-        # a hidden question keeps its own points, for when it is shown
-        worth = None if rule is None else points[q.id] if applies else float(rule.get("points", 1))
-        out.append((q, applies, worth))
-    return out
+def _json_script(cls, data) -> str:
+    text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/").replace("<!--", "<\\!--")
+    return f'<script type="application/json" class="{cls}">{text}</script>'
 
 
-def render(form_id, title, questions, models, convention=None, answers=None) -> str:
-    """The practice block's HTML. Which questions show, their numbers (visible ones only) and
-    their points are those ``answers`` give (the book passes none: the page as it loads)."""
+def render(form_id, title, questions, models, convention=None) -> str:
+    """The practice block's HTML: its frame, its description and its key. ``practice.js``
+    draws the questions into the form (with ``RenderedForm``, as the assignment view does) and
+    shows the form; without JavaScript only the title and a sentence saying so are seen."""
     fid = "practice-" + _slug(form_id)
-    rubric = items.FormDefinition(form_id, questions).rubric()
     out = [f'<section class="practice" id="{fid}" {MARK}="{_e(form_id)}" '
            f'aria-labelledby="{fid}-title">',
            f'<p class="practice-title" id="{fid}-title"><span class="practice-tag">Practice</span> '
@@ -271,93 +270,47 @@ def render(form_id, title, questions, models, convention=None, answers=None) -> 
     if convention:
         out.append(f'<p class="practice-convention">Problem areas as in the convention: '
                    f'{_e(model.CONVENTIONS[convention].label)}.</p>')
-    out.append(f'<form class="practice-form" novalidate>')
-    n = 0
-    for q, visible, points in shown(questions, rubric, answers or {}):
-        qid = f"{fid}-{_slug(q.id)}"
-        kind = type(q).__name__
-        rule = rubric.get(q.id)
-        n += visible
-        number = f"{n}. " if visible else ""
-        pts = f'<span class="practice-points"> ({_points(points)})</span>' if rule else ""
-        when = ""
-        if rule and rule.get("when"):
-            when = f' data-when="{_e(json.dumps(scoring.conditions(rule)))}"'
-        out.append(f'<fieldset class="practice-q" data-q="{_e(q.id)}" data-kind="{kind}"{when}'
-                   f'{"" if visible else " hidden"}>')
-        out.append(f'<legend><span class="practice-n">{number}</span>{_e(q.prompt)}{pts}</legend>')
-        if rule and rule.get("when"):
-            parts = []
-            for target, chosen in scoring.conditions(rule).items():
-                other = next(o for o in questions if o.id == target)
-                parts.append(" or ".join(f"“{other.label_of(a)}”" for a in chosen))
-            # every condition must hold (scoring.applies); when one fails, the points move to
-            # the question of the first condition (scoring.effective_points)
-            own = float(rule.get("points", 1))
-            where = "that question" if len(parts) == 1 else "the first of those questions"
-            out.append(f'<p class="practice-when">Asked only if you chose {" and ".join(parts)} '
-                       f'above; otherwise its {_points(own)} count{"s" if own == 1 else ""} with '
-                       f'{where}.</p>')
-        if kind in ("Single", "Multi"):
-            typ = "radio" if kind == "Single" else "checkbox"
-            out.append('<div class="practice-options">')
-            for i, (label, key) in enumerate(q.options):
-                cid = f"{qid}-{i}"
-                out.append(f'<div class="practice-option"><input type="{typ}" id="{cid}" '
-                           f'name="{qid}" value="{_e(key)}"><label for="{cid}">{_e(label)}</label>'
-                           f'</div>')
-            out.append('</div>')
-        elif kind == "Order":
-            out.append('<div class="practice-steps">')
-            for i in range(len(q.items)):
-                cid = f"{qid}-{i}"
-                opts = "".join(f'<option value="{_e(k)}">{_e(lab)}</option>' for lab, k in q.items)
-                out.append(f'<div class="practice-row"><label for="{cid}">Step {i + 1}</label>'
-                           f'<select id="{cid}" data-pos="{i}"><option value="">—</option>{opts}'
-                           f'</select></div>')
-            out.append('</div>')
-        elif kind == "Sort" and not q.multiple:
-            out.append('<div class="practice-steps">')
-            for i, (label, key) in enumerate(q.items):
-                cid = f"{qid}-{i}"
-                opts = "".join(f'<option value="{_e(k)}">{_e(lab)}</option>'
-                               for lab, k in q.categories)
-                out.append(f'<div class="practice-row"><label for="{cid}">{_e(label)}</label>'
-                           f'<select id="{cid}" data-item="{_e(key)}"><option value="">—</option>'
-                           f'{opts}</select></div>')
-            out.append('</div>')
-        elif kind == "Sort":
-            for i, (label, key) in enumerate(q.items):
-                out.append(f'<fieldset class="practice-item" data-item="{_e(key)}">'
-                           f'<legend>{_e(label)}</legend><div class="practice-options">')
-                for j, (clabel, c) in enumerate(q.categories):
-                    cid = f"{qid}-{i}-{j}"
-                    out.append(f'<div class="practice-option"><input type="checkbox" id="{cid}" '
-                               f'value="{_e(c)}"><label for="{cid}">{_e(clabel)}</label></div>')
-                out.append('</div></fieldset>')
-        elif kind == "Text":
-            cid = f"{qid}-text"
-            out.append(f'<label class="practice-text-label" for="{cid}">Your answer (not scored: '
-                       f'compare it with the model answer)</label>'
-                       f'<textarea id="{cid}" rows="4"></textarea>')
-        out.append(f'<div class="practice-feedback" hidden></div>')
-        out.append('</fieldset>')
+    out.append('<form class="practice-form" novalidate hidden>')
     out.append('<div class="practice-actions">'
                '<button type="submit" class="practice-check">Check</button>'
                '<button type="button" class="practice-retry">Try again</button>'
                '<button type="button" class="practice-show">Show the model answer</button>'
                '</div>')
-    out.append(f'<div class="practice-result" role="status" aria-live="polite" '
-               f'aria-atomic="true"></div>')
+    out.append('<div class="practice-result" role="status" aria-live="polite" '
+               'aria-atomic="true"></div>')
     out.append('<p class="practice-history-line"></p>')
     out.append('</form>')
-    key = json.dumps(key_json(form_id, title, questions, models), ensure_ascii=False)
-    key = key.replace("</", "<\\/").replace("<!--", "<\\!--")
-    out.append(f'<script type="application/json" class="practice-key">{key}</script>')
+    out.append(_json_script("practice-description", description(form_id, title, questions)))
+    out.append(_json_script("practice-key", key_json(form_id, title, questions, models)))
     out.append('<noscript><p>These practice questions need JavaScript; the self-check answers '
                'above work without it.</p></noscript>')
     out.append('</section>')
     return "\n".join(out)
+
+
+_EXPORT = re.compile(r"^export (?=(?:async )?(?:function|class|const|let|var)\b)", re.M)
+_EXPORTED = re.compile(r"^export (?:async )?(?:function\*?|class|const|let|var) +([A-Za-z_$][\w$]*)",
+                       re.M)
+
+
+def render_script(source: str) -> str:
+    """``labextension/lib/render.js`` (an ES module, as the assignment view imports it) as the
+    classic script the book loads: the same code in a function, its exports on
+    ``window.iptRender``. Chromium will not load a module script into a page opened from the
+    folder (file://), and the book works from there. The module must import nothing at run
+    time (render.ts imports types only); anything else that is not a plain export stops the
+    build."""
+    names = _EXPORTED.findall(source)
+    body = _EXPORT.sub("", source)
+    body = re.sub(r"^//# sourceMappingURL=.*$", "", body, flags=re.M)
+    left = re.findall(r"^\s*(?:import|export)\b.*$", body, re.M)
+    if left or not names:
+        raise PracticeError(f"{RENDER_JS} is not the import-free module practice.py can wrap "
+                            f"for the book: {left[:1] or 'it exports nothing'}")
+    return ("// labextension/src/render.ts (the assignment view's renderer), compiled, for the\n"
+            "// book's practice forms; written by book/_ext/practice.py. Do not edit.\n"
+            "(function (root) {\n\"use strict\";\n" + body.rstrip() + "\n"
+            f"root.iptRender = {{{', '.join(names)}}};\n}})(this);\n")
 
 
 class PracticeDirective(SphinxDirective):
@@ -420,9 +373,32 @@ def _assets(app, pagename, templatename, context, doctree):
     body = context.get("body") or ""
     if MARK not in body and HISTORY_MARK not in body:
         return
-    # added for this page only: Sphinx restores its lists of files after each page
+    # added for this page only: Sphinx restores its lists of files after each page. Deferred
+    # scripts run in document order: the renderer before practice.js, which draws with it.
     app.add_css_file("practice.css")
+    if MARK in body:
+        app.add_js_file(RENDER_STATIC, defer="defer")
     app.add_js_file("practice.js", defer="defer")
+
+
+def _ship_renderer(app, env):
+    """Write ``_static/ipt-render.js`` from the compiled renderer when a page has a form: after
+    reading, before the pages are written, so that Sphinx gives it its ``?v=`` checksum as it
+    does the files it copies (a new renderer is fetched anew, not taken from a cache)."""
+    if app.builder.format != "html" or not getattr(env, "practice_ids", None):
+        return
+    if not RENDER_JS.is_file():
+        raise PracticeError(f"{RENDER_JS} is missing: the practice forms are drawn by the "
+                            "assignment view's renderer; build it first (`make book`, or "
+                            "`cd labextension && npm run build`)")
+    text = render_script(RENDER_JS.read_text(encoding="utf-8"))
+    source_ts = RENDER_JS.parents[1] / "src" / "render.ts"
+    if source_ts.is_file() and source_ts.stat().st_mtime > RENDER_JS.stat().st_mtime:
+        logger.warning(f"{RENDER_JS} is older than {source_ts}: rebuild it "
+                       "(`cd labextension && npm run build`)")
+    static = Path(app.outdir) / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    (static / RENDER_STATIC).write_text(text, encoding="utf-8")
 
 
 def setup(app):
@@ -431,4 +407,8 @@ def setup(app):
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("html-page-context", _assets, priority=800)
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
+    app.connect("env-updated", _ship_renderer)
+    # env_version: a build environment from before the renderer (forms written in Python) is
+    # read anew, not reused
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2",
+            "env_version": 2}

@@ -1,7 +1,10 @@
-// Practice forms of the book (book/_ext/practice.py writes them): score in the browser, show
-// the item's feedback, keep the attempts in this browser's localStorage. Nothing is sent
-// anywhere. The scorer below is ipt_helpers/scoring.py's rule table written once for the
-// browser; tests/test_practice_scorer.py requires identical points, verdicts and feedback lines.
+// Practice forms of the book (book/_ext/practice.py writes their frame, description and key):
+// draw each form's questions with the assignment view's renderer (window.iptRender, the
+// compiled labextension/src/render.ts that the book ships as _static/ipt-render.js and loads
+// before this file), score in the browser, show the item's feedback, keep the attempts in this
+// browser's localStorage. Nothing is sent anywhere. The scorer below is
+// ipt_helpers/scoring.py's rule table written once for the browser;
+// tests/test_practice_scorer.py requires identical points, verdicts and feedback lines.
 (function (root) {
   "use strict";
   var has = function (o, k) { return Object.prototype.hasOwnProperty.call(o, k); };
@@ -246,66 +249,37 @@
   var CLASSES = {"Correct": "correct", "Partly correct": "partly", "Not correct": "wrong",
                  "Not answered": "blank", "Does not apply": "blank"};
 
-  function readAnswers(form, key) {
-    var answers = {};
-    form.querySelectorAll("fieldset.practice-q").forEach(function (fs) {
-      var q = fs.getAttribute("data-q"), kind = fs.getAttribute("data-kind"), v = null;
-      if (kind === "Single") {
-        var on = fs.querySelector("input:checked");
-        v = on ? on.value : null;
-      } else if (kind === "Multi") {
-        v = [].map.call(fs.querySelectorAll("input:checked"), function (i) { return i.value; });
-      } else if (kind === "Order") {
-        v = [].map.call(fs.querySelectorAll("select"), function (s) { return s.value || null; });
-      } else if (kind === "Sort") {
-        v = {};
-        var selects = fs.querySelectorAll("select[data-item]");
-        if (selects.length) selects.forEach(function (s) { v[s.getAttribute("data-item")] = s.value || null; });
-        else fs.querySelectorAll("fieldset.practice-item").forEach(function (item) {
-          v[item.getAttribute("data-item")] = [].map.call(item.querySelectorAll("input:checked"),
-                                                         function (i) { return i.value; });
-        });
-      } else if (kind === "Text") {
-        v = fs.querySelector("textarea").value;
-      }
-      answers[q] = v;
-    });
-    return answers;
-  }
   // The answers the scorer sees: the keyed questions' only (the submit handler scores these).
-  function keyedAnswers(form, key) {
-    var answers = readAnswers(form), keyed = {};
+  function keyedAnswers(answers, key) {
+    var keyed = {};
     key.rubric.forEach(function (e) { keyed[e[0]] = has(answers, e[0]) ? answers[e[0]] : null; });
     return keyed;
   }
-  // What book/_ext/practice.py's shown() gives, for the answers now in the form: a conditional
-  // question shows only where it applies, and each keyed question says the points the scorer
-  // will count it out of (effectivePoints: a question that does not apply moves its points to
-  // the one it depends on), so "(3 points)" and "3 of 3" come from one rule.
-  function updateWhen(form, key) {
-    var answers = keyedAnswers(form, key), rules = new Map(key.rubric);
-    form.querySelectorAll("fieldset.practice-q").forEach(function (fs) {
-      var rule = rules.get(fs.getAttribute("data-q"));
-      if (rule && rule.when) fs.hidden = !applies(rule, answers);
-    });
-    legends(form, key);
+  // The points a keyed question says it is worth, for the answers now in the form, by the
+  // scorer's rule (effectivePoints: a question that does not apply moves its points to the one
+  // it depends on), so "(3 points)" and "3 of 3" come from one rule. A question that does not
+  // apply (hidden, or shown by "Show the model answer") says its own points, if it were asked.
+  function pointsLabel(key) {
+    var rules = new Map(key.rubric), last = null, points = null;
+    return function (q, answer) {
+      var rule = rules.get(q.id);
+      if (!rule) return "";  // a written answer: not scored
+      var keyed = keyedAnswers(answer, key);
+      if (answer !== last) { last = answer; points = effectivePoints(key.rubric, keyed).points; }
+      var pts = applies(rule, keyed) ? points.get(q.id) : (has(rule, "points") ? Number(rule.points) : 1);
+      return " (" + plural(pts, "point") + ")";
+    };
   }
-  // Each legend's number (the visible questions only: 1, 2, 3 ...) and points.
-  function legends(form, key) {
-    var answers = keyedAnswers(form, key), rules = new Map(key.rubric), n = 0;
-    var points = effectivePoints(key.rubric, answers).points;
-    form.querySelectorAll("fieldset.practice-q").forEach(function (fs) {
-      var qid = fs.getAttribute("data-q"), rule = rules.get(qid);
-      var number = fs.querySelector(":scope > legend > .practice-n");
-      var shown = fs.querySelector(":scope > legend > .practice-points");
-      if (number) number.textContent = fs.hidden ? "" : (++n) + ". ";
-      if (shown && rule) {
-        // shown though it does not apply ("Show the model answer"): its own points, if asked
-        var pts = applies(rule, answers) ? points.get(qid)
-                                         : (has(rule, "points") ? Number(rule.points) : 1);
-        shown.textContent = " (" + plural(pts, "point") + ")";
-      }
-    });
+  // The note under a conditional question: every condition must hold (scoring.applies); when
+  // one fails, its points move to the question of the first condition (effectivePoints).
+  function whenNote(key) {
+    var rules = new Map(key.rubric);
+    return function (q, chosen) {
+      var rule = rules.get(q.id) || {}, own = has(rule, "points") ? Number(rule.points) : 1;
+      return "Asked only if you chose " + chosen.join(" and ") + " above; otherwise its " +
+          plural(own, "point") + " count" + (own === 1 ? "s" : "") + " with " +
+          (chosen.length === 1 ? "that question" : "the first of those questions") + ".";
+    };
   }
   // For an Order answer that is not fully right: the steps that stand where the accepted
   // order closest to it (the one the scorer credits, ties to more steps in place) has them.
@@ -434,28 +408,36 @@
 
   function setup(section) {
     var key = JSON.parse(section.querySelector("script.practice-key").textContent);
+    var description = JSON.parse(section.querySelector("script.practice-description").textContent);
     var form = section.querySelector("form"), result = section.querySelector(".practice-result");
-    updateWhen(form, key);
-    form.addEventListener("change", function () { updateWhen(form, key); });
+    var drawn = new root.iptRender.RenderedForm(description, {
+      prefix: "practice", idBase: section.id, points: pointsLabel(key), whenNote: whenNote(key),
+      textLabel: "Your answer (not scored: compare it with the model answer)",
+      addToQuestion: function (q, fieldset) {
+        var box = el("div", "practice-feedback");
+        box.hidden = true;
+        fieldset.appendChild(box);
+      }
+    });
+    form.insertBefore(drawn.node, form.firstChild);
+    form.hidden = false;
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      var answers = readAnswers(form), scored = scoreAnswers(keyedAnswers(form, key), key.rubric);
+      var answers = drawn.read(), scored = scoreAnswers(keyedAnswers(answers, key), key.rubric);
       showFeedback(form, key, scored, answers);
       result.textContent = summary(key, scored);
       record(key, scored, answers);
       historyLine(form, key);
     });
     section.querySelector(".practice-retry").addEventListener("click", function () {
-      form.reset();
+      drawn.set(null);  // every control empty; the questions shown, numbered, pointed anew
       form.querySelectorAll(".practice-feedback").forEach(function (b) { b.hidden = true; b.textContent = ""; });
-      updateWhen(form, key);
       result.textContent = "Cleared: answer again, then Check.";
       var first = form.querySelector("input, select, textarea");
       if (first) first.focus();
     });
     section.querySelector(".practice-show").addEventListener("click", function () {
       showModel(form, key);
-      legends(form, key);
       result.textContent = "The model answer is shown under each question.";
     });
     historyLine(form, key);
@@ -538,7 +520,10 @@
   }
   var status;
   function start() {
-    document.querySelectorAll("[data-practice-form]").forEach(setup);
+    var forms = document.querySelectorAll("[data-practice-form]");
+    if (forms.length && !(root.iptRender && root.iptRender.RenderedForm))
+      throw new Error("practice.js: _static/ipt-render.js, which draws the forms, did not load");
+    forms.forEach(setup);
     var box = document.querySelector("[data-practice-history]");
     if (box) {
       status = el("p", "practice-result");

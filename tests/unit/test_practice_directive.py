@@ -4,9 +4,9 @@ writes into the page."""
 import json
 import re
 import sys
-from html.parser import HTMLParser
 
 from bookcheck import ROOT
+from ipt_helpers.forms import description, scoring
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import practice  # noqa: E402
@@ -54,34 +54,64 @@ def test_only_question_calls_are_allowed():
         raise AssertionError(f"accepted {bad!r}")
 
 
-class _Controls(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.labels, self.ids, self.tags = {}, set(), []
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        self.tags.append(tag)
-        if a.get("id"):
-            self.ids.add(a["id"])
-        if tag == "label":
-            self.labels[a.get("for")] = True
-
-
-def test_the_form_is_labelled_and_its_key_is_safe_json():
+def test_the_page_gets_a_key_free_description_and_the_key_as_safe_json():
+    """The questions are drawn in the browser (tests/browser/test_practice_render.py checks
+    they are labelled): the page gets their description, the view's document without
+    ``record``, which holds no key field, and the key; neither can end its script early."""
     questions, models = practice.parse_block(BLOCK, "three_areas")
     html = practice.render("practice-test", "A test", questions, models, "three_areas")
-    parsed = _Controls()
-    parsed.feed(html)
-    controls = re.findall(r'<(?:input|select|textarea)[^>]*id="([^"]+)"', html)
-    assert controls and all(c in parsed.labels for c in controls), "every control has a label"
-    assert parsed.tags.count("fieldset") == 4 and parsed.tags.count("legend") == 4
+    assert "<fieldset" not in html and "<input" not in html, "drawn by practice.js, not here"
+    assert '<form class="practice-form" novalidate hidden>' in html, "shown once drawn"
     assert 'role="status" aria-live="polite"' in html
-    raw = re.search(r'<script type="application/json" class="practice-key">(.*?)</script>', html, re.S)
-    key = json.loads(raw.group(1))
+    assert re.search(r"<noscript><p>These practice questions need JavaScript", html)
+
+    def script(cls):
+        raw = re.search(rf'<script type="application/json" class="{cls}">(.*?)</script>', html, re.S)
+        assert "</script> here" not in raw.group(1)  # escaped as <\/script>
+        return json.loads(raw.group(1))
+
+    form = script("practice-description")
+    assert form == practice.description("practice-test", "A test", questions)
+    assert [q["id"] for q in form["questions"]] == ["focus", "stage", "who", "why"]
+    assert description.problems({**form, "record": {"before": "answer=", "after": ")"}}) == []
+    fields = {k for q in form["questions"] for k in q}
+    assert not fields & set(scoring.KEY_FIELDS) and "model" not in fields
+    assert "Because." not in json.dumps(form) and "No </script>" not in json.dumps(form)
+    key = script("practice-key")
     assert [qid for qid, _ in key["rubric"]] == ["focus", "stage", "who"]
     assert key["total"] == 4 and key["questions"][3]["model"] == "A model answer."
-    assert "</script> here" not in raw.group(1)  # escaped as <\/script>
+
+
+MODULE = """/** doc */
+export function formatNumber(x) {
+    return String(x);
+}
+const helper = 1;
+export class RenderedForm {
+    constructor() { this.n = helper; }
+}
+"""
+
+
+def test_the_renderer_becomes_a_classic_script_for_the_book():
+    """labextension/lib/render.js is an ES module; the book loads it as a classic script (a
+    page opened from the folder cannot load a module script) that sets window.iptRender."""
+    script = practice.render_script(MODULE)
+    assert "export" not in script.split("\n", 2)[2]
+    assert script.rstrip().endswith("root.iptRender = {formatNumber, RenderedForm};\n})(this);")
+    for bad in ('import { x } from "./record";\n' + MODULE, MODULE + "export default 1;\n",
+                "const a = 1;\n"):
+        try:
+            practice.render_script(bad)
+        except practice.PracticeError:
+            continue
+        raise AssertionError(f"wrapped {bad!r}")
+
+
+def test_the_compiled_renderer_can_be_wrapped():
+    assert practice.RENDER_JS.is_file(), "build the extension first: make book"
+    script = practice.render_script(practice.RENDER_JS.read_text(encoding="utf-8"))
+    assert "RenderedForm" in script.rsplit("root.iptRender = {", 1)[1]
 
 
 def test_every_self_check_and_every_case_has_practice_of_every_kind():

@@ -3,30 +3,28 @@
 A student saw Daichi's focus question say "(2 points)" and its feedback say "3 of 3": the page
 took the points from the question's definition, the scorer from ``effective_points`` (a
 conditional question that does not apply moves its points to the question it depends on).
-For every practice item of the book, in every state a student can reach by the answers that
-decide which questions apply (nothing answered, as the page loads; full marks; each answer of
-a question another one depends on), the page ``book/_ext/practice.py`` renders shows, numbered
-1, 2, 3 ..., exactly the questions the scorer scores, each with the points the scorer counts it
-out of; with full marks each earns all of them. ``practice.js`` redoes the same on every change
-(the browser test checks it against the feedback on every practice page).
+
+The page draws each form in the browser (the assignment view's renderer, ``RenderedForm``, from
+the form's description) and says each question's points by the scorer's rule from the key
+(``practice.js``): tests/browser/test_practice_render.py checks, for every practice item in
+every state a student can reach by the answers that decide which questions apply, that the
+questions shown, their numbers and their points are those the scorer scores. Here: the two
+documents the page gets for a form agree on what the browser reads from each (the description
+hides a conditional question by its ``when``, the key moves its points by the rule's), and the
+Python scorer moves the points as the page is required to show them.
 """
 
-import re
 import sys
 
 import pytest
 
 from bookcheck import ROOT
 from ipt_helpers.forms import items
-from ipt_helpers.forms.scoring import conditions, full_marks, score_answers
+from ipt_helpers.forms.scoring import (applies, conditions, effective_points, full_marks,
+                                       score_answers)
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import practice  # noqa: E402
-
-FIELDSET = re.compile(r'<fieldset class="practice-q" data-q="([^"]+)"[^>]*?( hidden)?>\n'
-                      r'<legend><span class="practice-n">([^<]*)</span>.*?'
-                      r'(?:<span class="practice-points"> \((\S+) points?\)</span>)?</legend>', re.S)
-LINE = re.compile(r"\[(.+?)\] (\S+): (?:(\S+) of (\S+) points|asked only)")
 
 ITEMS = []
 for _page, _block in practice.book_blocks(ROOT / "book"):
@@ -45,24 +43,6 @@ def reachable(questions, rubric):
     return states
 
 
-def on_page(html):
-    """{question id: (hidden, number shown, points shown or None)} of a rendered block."""
-    return {qid: (bool(hidden), number, float(points) if points else None)
-            for qid, hidden, number, points in FIELDSET.findall(html)}
-
-
-def scored(answers, rubric):
-    """{question id: (earned, out of)} as the scorer's feedback lines say; None if moved."""
-    _, lines = score_answers(answers, rubric)
-    out = {}
-    for line in lines:
-        m = LINE.match(line)
-        if m:
-            verdict, qid, earned, of = m.groups()
-            out[qid] = None if verdict == "Does not apply" else (float(earned), float(of))
-    return out
-
-
 def test_the_book_has_conditional_practice_questions():
     assert len(ITEMS) >= 40
     assert sum(any(r.get("when") for r in items.FormDefinition(p.values[0]["id"], p.values[1])
@@ -70,42 +50,41 @@ def test_the_book_has_conditional_practice_questions():
 
 
 @pytest.mark.parametrize("block, questions, models", ITEMS)
-def test_points_shown_are_the_points_scored(block, questions, models):
+def test_description_and_key_agree(block, questions, models):
+    """Each question's points and condition are the same in the description (what is drawn)
+    and in the key (what is scored); a written answer has no rule, so no points shown."""
+    form = practice.description(block["id"], block["title"], questions)
+    key = practice.key_json(block["id"], block["title"], questions, models)
+    rubric = dict(key["rubric"])
+    assert [q["id"] for q in form["questions"]] == [q["id"] for q in key["questions"]]
+    for q in form["questions"]:
+        rule = rubric.get(q["id"])
+        if rule is None:
+            assert q["kind"] == "Text", f"{block['id']}/{q['id']}: a scored question has a rule"
+            continue
+        assert q["points"] == float(rule.get("points", 1)), f"{block['id']}/{q['id']}"
+        assert q.get("when", {}) == conditions(rule), f"{block['id']}/{q['id']}"
+
+
+@pytest.mark.parametrize("block, questions, models", ITEMS)
+def test_the_points_shown_add_up_to_the_total(block, questions, models):
+    """The rule the page shows points by (effective points where a question applies): in every
+    reachable state the questions shown are worth the form's total, and full marks earn it."""
     rubric = items.FormDefinition(block["id"], questions).rubric()
     total = sum(float(r.get("points", 1)) for r in rubric.values())
     for answers in reachable(questions, rubric):
-        html = practice.render(block["id"], block["title"] or block["id"], questions, models,
-                               block["convention"], answers=answers)
-        page, score = on_page(html), scored(answers, rubric)
-        assert list(page) == [q.id for q in questions], "every question is parsed"
-        visible = [qid for qid, (hidden, _, _) in page.items() if not hidden]
-        assert [page[qid][1] for qid in visible] == [f"{n}. " for n in range(1, len(visible) + 1)], \
-            f"{block['id']} {answers}: only the questions shown are numbered, 1, 2, 3 ..."
-        assert all(page[qid][1] == "" for qid in page if qid not in visible)
-        for qid, (hidden, _, points) in page.items():
-            if qid not in rubric:
-                assert points is None and not hidden, "a written answer has no points"
-            elif score[qid] is None:
-                assert hidden, f"{block['id']}/{qid} does not apply to {answers}: hidden"
-            else:
-                assert not hidden and points == score[qid][1], (
-                    f"{block['id']}/{qid} says {points:g} points; Check scores it out of "
-                    f"{score[qid][1]:g} for {answers}")
-        assert sum(page[qid][2] for qid in visible if qid in rubric) == pytest.approx(total), \
-            "the points shown add up to the form's total"
-        if answers == full_marks(rubric):
-            for qid in visible:
-                if qid in rubric:
-                    assert score[qid] == (page[qid][2], page[qid][2]), \
-                        f"{block['id']}/{qid}: full marks earn the points shown"
+        points, _ = effective_points(rubric, answers)
+        shown = [qid for qid, rule in rubric.items() if applies(rule, answers)]
+        assert sum(points[qid] for qid in shown) == pytest.approx(total), (block["id"], answers)
+    assert score_answers(full_marks(rubric), rubric)[0] == pytest.approx(total)
 
 
-def test_daichis_focus_says_what_it_scores():
-    """The student's report: the focus question, with the stage question not asked."""
-    block = next(p for p in ITEMS if p.values[0]["id"] == "practice-daichi").values
-    html = practice.render(block[0]["id"], "Daichi", block[1], block[2], block[0]["convention"])
-    page = on_page(html)
-    assert page["focus"] == (False, "1. ", 3.0)
-    assert page["stage"] == (True, "", 1.0)
-    assert page["first"][1] == "2. "
-    assert "otherwise its 1 point counts with that question" in html
+def test_daichis_conditional_question_moves_its_point():
+    """The student's report: the stage question, not asked, gives its point to the focus."""
+    block, questions, _ = next(p for p in ITEMS if p.values[0]["id"] == "practice-daichi").values
+    rubric = items.FormDefinition(block["id"], questions).rubric()
+    points, moved = effective_points(rubric, {})
+    assert (points["focus"], points["stage"], moved) == (3.0, 0, {"stage": "focus"})
+    described = {q["id"]: q for q in practice.description(block["id"], "", questions)["questions"]}
+    assert described["focus"]["points"] == 2 and described["stage"]["when"] == {
+        "focus": ["role_dispute"]}
