@@ -133,6 +133,42 @@ export function clearInapplicable(questions: QuestionDescription[], answers: Ans
   return out;
 }
 
+/**
+ * Each scored question's points for these answers (scoring.effective_points): a question that
+ * does not apply gives its points to the question its first condition names (followed up the
+ * chain while that one does not apply either) and counts 0. Written (Text) questions are not
+ * scored and are left out.
+ */
+export function effectivePoints(questions: QuestionDescription[], answers: Answer):
+    { [id: string]: number } {
+  const scored = questions.filter(q => q.kind !== 'Text');
+  const byId = new Map(scored.map(q => [q.id, q]));
+  const recorded = clearInapplicable(questions, answers);
+  const apply = new Map(scored.map(q => [q.id, applies(q, recorded)]));
+  const points: { [id: string]: number } = {};
+  scored.forEach(q => (points[q.id] = Number(q.points)));
+  for (const q of scored) {
+    if (apply.get(q.id)) {
+      continue;
+    }
+    let target = q.id;
+    const seen = new Set([q.id]);
+    while (byId.has(target) && !apply.get(target)) {
+      const next = Object.keys(byId.get(target)!.when ?? {})[0];
+      if (next === undefined || seen.has(next) || !byId.has(next)) {
+        break;
+      }
+      seen.add(next);
+      target = next;
+    }
+    if (target !== q.id && byId.has(target)) {
+      points[target] += points[q.id];
+    }
+    points[q.id] = 0;
+  }
+  return points;
+}
+
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string):
     HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);

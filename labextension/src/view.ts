@@ -29,7 +29,7 @@ import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
 import { Widget } from '@lumino/widgets';
 
 import { Answer, readAnswer, toLiteral, withLiteral } from './record';
-import { FormDescription, pointsText, RenderedForm } from './render';
+import { effectivePoints, FormDescription, pointsText, RenderedForm } from './render';
 
 export const FACTORY = 'Assignment';
 /** nbgrader's command that opens the Assignments panel. */
@@ -199,7 +199,10 @@ export class AssignmentPage extends Widget {
     section.appendChild(title);
     const form = new RenderedForm(description, {
       prefix: 'ipt-view', idBase: `${this.base}-f${index}`,
-      points: q => q.kind === 'Text' ? '' : ` (${pointsText(q.points)})`,
+      // the points grading counts the question out of, for the answers now given (a question
+      // that does not apply gives its points to the one it depends on)
+      points: (q, answer) => q.kind === 'Text' ? ''
+        : ` (${pointsText(effectivePoints(description.questions, answer)[q.id] || q.points)})`,
       onChange: () => this.record(shown)
     });
     section.appendChild(form.node);

@@ -437,8 +437,13 @@ def test_a_question_that_stops_applying_is_cleared_and_other_notebooks_open_as_n
         form = view.locator("[data-form='case-b']")
         stage = form.locator("fieldset[data-q='stage']")
         assert stage.is_hidden()
+        focus_points = form.locator("fieldset[data-q='focus'] > legend .ipt-view-points")
+        # the points grading counts: the stage question's point is the focus question's while
+        # the stage is not asked (scoring.effective_points), its own once it is
+        assert focus_points.inner_text().strip() == "(3 points)"
         form.get_by_role("radio", name="Role dispute", exact=True).check()
         assert stage.is_visible()
+        assert focus_points.inner_text().strip() == "(2 points)"
         stage.get_by_role("radio").nth(1).check()
         save_by_keyboard(view)
         assert notebook_answers(nbformat.read(path, 4))["case-b"]["stage"] == "impasse"

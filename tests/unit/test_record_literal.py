@@ -3,8 +3,9 @@ rule (labextension/src/record.ts, render.ts) must give exactly the cell Python g
 
 Node runs the extension's compiled modules on generated answers for every released form of
 the course: the cell it composes equals ``cellsource.rewrite_answer``'s, Python reads back the
-same answer, the view reads back what Python wrote (also pprint's older style), and a
-conditional question that does not apply is cleared as ``scoring.clear_inapplicable`` clears it.
+same answer, the view reads back what Python wrote (also pprint's older style), a
+conditional question that does not apply is cleared as ``scoring.clear_inapplicable`` clears it,
+and the points shown beside each question are ``scoring.effective_points``'.
 """
 
 import json
@@ -20,7 +21,7 @@ from conftest import COURSE, ROOT
 from ipt_helpers.course.release.student_version import DeriveItems, StudentForms
 from ipt_helpers.forms.cellsource import read_answers, rewrite_answer
 from ipt_helpers.forms.items import definitions_in
-from ipt_helpers.forms.scoring import clear_inapplicable
+from ipt_helpers.forms.scoring import clear_inapplicable, effective_points
 
 LIB = ROOT / "labextension" / "lib"
 #: text a student may type: quotes, backslashes, line breaks, tabs, control characters,
@@ -85,26 +86,32 @@ def test_the_view_composes_exactly_the_cell_python_writes(modules):
     assert len(cases) > 200
     script = f"""
 import {{ toLiteral, withLiteral, readAnswer }} from '{modules}/record.mjs';
-import {{ clearInapplicable }} from '{modules}/render.mjs';
+import {{ clearInapplicable, effectivePoints }} from '{modules}/render.mjs';
 let input = ''; process.stdin.on('data', d => input += d); process.stdin.on('end', () => {{
   const out = JSON.parse(input).map(c => {{
     const answer = clearInapplicable(c.desc.questions, c.raw);
     const order = c.desc.questions.map(q => q.id);
     const source = withLiteral(c.desc.record, toLiteral(answer, order));
-    return {{ answer, source, back: readAnswer(source, c.desc.record) }};
+    return {{ answer, source, back: readAnswer(source, c.desc.record),
+              points: effectivePoints(c.desc.questions, c.raw) }};
   }});
   process.stdout.write(JSON.stringify(out));
 }});"""
     results = node(script, cases)
     for case, got in zip(cases, results):
         desc = case["desc"]
-        questions = definitions_in(case["source"])[0].questions
+        definition = definitions_in(case["source"])[0]
+        questions = definition.questions
         expected = clear_inapplicable(questions, case["raw"])
         assert got["answer"] == expected, desc["id"]
         python_cell = rewrite_answer(case["source"], desc["id"], expected)
         assert got["source"] == python_cell, desc["id"]
         assert read_answers(got["source"])[desc["id"]] == expected
         assert got["back"] == {"answer": expected, "ok": True}
+        # the points the view shows beside each question are the ones grading counts
+        rubric = {q.id: {"points": q.points, **({"when": q.when} if q.when else {})}
+                  for q in questions if type(q).__name__ != "Text"}
+        assert got["points"] == pytest.approx(effective_points(rubric, case["raw"])[0]), desc["id"]
 
 
 def test_the_view_reads_what_python_and_older_files_recorded(modules):
