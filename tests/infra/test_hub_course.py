@@ -494,6 +494,11 @@ def test_a_course_through_jupyterhub(course_venv, people, place, tmp_path):
             # each student works in turn.
             pages = {s: log_in(browser, url, s, passwords[s]) for s in students}
             marker = log_in(browser, url, instructor, passwords[instructor])
+            # PAM checks the password: another user's is refused
+            stranger = log_in(browser, url, amara, passwords[bo])
+            expect(stranger.get_by_text("Invalid username or password")).to_be_visible(timeout=60_000)
+            assert "/hub/login" in stranger.url, stranger.url
+            stranger.context.close()
             for student, page in pages.items():
                 wait_lab(page, url, student, log_path)
             note()

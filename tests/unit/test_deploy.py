@@ -43,6 +43,16 @@ def test_only_the_instructor_gets_the_panels_and_the_marking_page(tmp_path, monk
     assert teacher.environment["IPT_MARKING_COURSE"].endswith("/course")
 
 
+def test_the_instructor_keeps_the_config_path_every_user_gets(tmp_path, monkeypatch):
+    """The panels go first on JUPYTER_CONFIG_PATH, before a folder the hub gives every user
+    (e.g. the global nbgrader config), which the hook once replaced."""
+    config = load(tmp_path, monkeypatch)
+    config.Spawner.environment = {**config.Spawner.environment, "JUPYTER_CONFIG_PATH": "/srv/jupyter"}
+    panels, everyone = spawn(config, "teacher").environment["JUPYTER_CONFIG_PATH"].split(":")
+    assert panels.endswith("course/lab_config") and everyone == "/srv/jupyter"
+    assert spawn(config, "amara").environment["JUPYTER_CONFIG_PATH"] == "/srv/jupyter"
+
+
 def test_every_user_shares_one_exchange():
     config = PyFileConfigLoader("nbgrader_config.py", path=str(DEPLOY)).load_config()
     assert config.Exchange.root == "/srv/nbgrader/exchange"
