@@ -180,3 +180,25 @@ def make_zip(path, files):
         for name, data in files.items():
             zf.writestr(name, data)
     return path
+
+
+def released_course(folder: Path, assignments) -> Path:
+    """A copy of the course in ``folder`` with the student versions of ``assignments``, made by
+    the course's own release steps (``nbgrader generate_assignment``)."""
+    shutil.copy(COURSE / "nbgrader_config.py", folder)
+    shutil.copytree(COURSE / "source", folder / "source")
+    for assignment in assignments:
+        run(["nbgrader", "generate_assignment", assignment, "--force"], cwd=folder)
+    return folder
+
+
+def release_nb(course: Path, assignment: str) -> Path:
+    """The student version of an assignment's notebook in a released course."""
+    return next((course / "release" / assignment).glob("*.ipynb"))
+
+
+def source_nb(assignment: str):
+    """The instructor's notebook of an assignment, read."""
+    import nbformat
+
+    return nbformat.read(next((COURSE / "source" / assignment).glob("*.ipynb")), 4)

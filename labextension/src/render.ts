@@ -169,7 +169,8 @@ export function effectivePoints(questions: QuestionDescription[], answers: Answe
   return points;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string):
+/** A new element with a class and text (the one helper both pages build their HTML with). */
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string):
     HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (cls) {

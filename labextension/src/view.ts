@@ -29,7 +29,7 @@ import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
 import { Widget } from '@lumino/widgets';
 
 import { Answer, readAnswer, toLiteral, withLiteral } from './record';
-import { effectivePoints, FormDescription, pointsText, RenderedForm } from './render';
+import { effectivePoints, el, FormDescription, pointsText, RenderedForm } from './render';
 
 export const FACTORY = 'Assignment';
 /** nbgrader's command that opens the Assignments panel. */
@@ -78,18 +78,6 @@ function headingOf(text: string): string | null {
     }
   }
   return null;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string):
-    HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (cls) {
-    node.className = cls;
-  }
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
 }
 
 interface ShownForm {

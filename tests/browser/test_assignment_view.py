@@ -23,7 +23,7 @@ from nbgrader.api import Gradebook
 
 from bookcheck import offline_context
 from browser import chromium, jupyter_lab
-from conftest import ROOT, first_stage, run
+from conftest import ROOT, first_stage, release_nb, released_course, run, source_nb
 from ipt_helpers.forms.cellsource import notebook_answers
 from ipt_helpers.forms.items import notebook_items
 from ipt_helpers.forms.scoring import clear_inapplicable
@@ -87,20 +87,7 @@ ASSIGNMENTS = ["ps1-problem-areas", "ps9-measurement-fidelity"]
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    course = tmp_path_factory.mktemp("course")
-    shutil.copy(ROOT / "exercises" / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "exercises" / "source", course / "source")
-    for assignment in ASSIGNMENTS:
-        run(["nbgrader", "generate_assignment", assignment, "--force"], cwd=course)
-    return course
-
-
-def release_nb(course, assignment) -> Path:
-    return next((course / "release" / assignment).glob("*.ipynb"))
-
-
-def source_nb(assignment):
-    return nbformat.read(next((ROOT / "exercises" / "source" / assignment).glob("*.ipynb")), 4)
+    return released_course(tmp_path_factory.mktemp("course"), ASSIGNMENTS)
 
 
 def wanted(assignment, kind):

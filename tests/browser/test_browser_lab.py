@@ -17,14 +17,13 @@ import json
 import re
 import shutil
 import time
-from pathlib import Path
 
 import nbformat
 import pytest
 from playwright.sync_api import expect
 from nbgrader.api import Gradebook
 
-from conftest import ROOT, run, first_stage
+from conftest import ROOT, first_stage, release_nb, released_course, run, source_nb
 from bookcheck import offline_context
 from browser import chromium, jupyter_lab
 from ipt_helpers import Multi, Order, Single, Sort, Text, options
@@ -53,22 +52,9 @@ KEYS = ["r", "m", "y", "x", "c", "v", "d", "d", "a", "b", "Shift+M", "z", "Arrow
 def course(tmp_path_factory):
     """A copy of the course with its student versions (the course's release runs
     ``StudentForms``)."""
-    course = tmp_path_factory.mktemp("course")
-    config = (ROOT / "exercises" / "nbgrader_config.py").read_text()
-    assert STEP in config, "the course's release titles, imports and collapses form cells"
-    (course / "nbgrader_config.py").write_text(config)
-    shutil.copytree(ROOT / "exercises" / "source", course / "source")
-    for assignment in ASSIGNMENTS:
-        run(["nbgrader", "generate_assignment", assignment, "--force"], cwd=course)
-    return course
-
-
-def release_nb(course, assignment) -> Path:
-    return next((course / "release" / assignment).glob("*.ipynb"))
-
-
-def source_nb(assignment):
-    return nbformat.read(next((ROOT / "exercises" / "source" / assignment).glob("*.ipynb")), 4)
+    assert STEP in (ROOT / "exercises" / "nbgrader_config.py").read_text(), \
+        "the course's release titles, imports and collapses form cells"
+    return released_course(tmp_path_factory.mktemp("course"), ASSIGNMENTS)
 
 
 def questions_of(nb) -> dict:
