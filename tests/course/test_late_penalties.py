@@ -85,11 +85,13 @@ def gradebook(course):
 
 def set_rule(course, rule):
     """The course's late-penalty rule: nbgrader's 'zero' or 'none', or 'plugin' (HalfOff,
-    in late_plugin.py beside nbgrader_config.py, as nbgrader's documentation shows)."""
+    in a module beside nbgrader_config.py, as nbgrader's documentation shows)."""
     with open(course / "nbgrader_config.py", "a") as fh:
         if rule == "plugin":
-            (course / "late_plugin.py").write_text(PLUGIN)
-            fh.write('\nc.AssignLatePenalties.plugin_class = "late_plugin.HalfOff"\n')
+            # a name of its own: ipt-course runs inside the test process, where another
+            # test's late_plugin (test_parity's) may already be imported
+            (course / "half_off_plugin.py").write_text(PLUGIN)
+            fh.write('\nc.AssignLatePenalties.plugin_class = "half_off_plugin.HalfOff"\n')
         else:
             fh.write(f'\nc.LateSubmissionPlugin.penalty_method = "{rule}"\n')
 

@@ -296,7 +296,10 @@ def _autograde(course, assignment, students, *, execute_step, checked_on_workers
     converter.log = log
     execute_step.coursedir = converter.coursedir
     failures = {}
-    with course.inside():  # (nbgrader's SQLAlchemy warnings are filtered: see dispatch)
+    from ipt_helpers.course.grading.transactions import one_transaction
+
+    # (nbgrader's SQLAlchemy warnings are filtered: see dispatch)
+    with course.inside(), one_transaction(converter.coursedir.db_url) as shared:
         for student in students:
             completion_marker(course, assignment, student).unlink(missing_ok=True)
             converter.coursedir.student_id = student
@@ -305,9 +308,14 @@ def _autograde(course, assignment, students, *, execute_step, checked_on_workers
             try:
                 converter.start()
             except Exception as err:  # it costs this student only; say why
+                if shared:  # what nbgrader wrote before failing stays, as with nbgrader
+                    shared.commit()
                 failures[student] = (known_problem(course, assignment, student)
                                      or "; ".join(causes.causes) or f"{type(err).__name__}: {err}")
-            else:  # every grade of this student is committed: only now is it "graded"
+            else:
+                if shared:  # one synced commit for all of this student's rows
+                    shared.commit()
+                # every grade of this student is committed: only now is it "graded"
                 if (course.root / "autograded" / student / assignment).is_dir():
                     _mark_complete(course, assignment, student)
                 else:  # nbgrader chose not to grade it: never call that "graded"
