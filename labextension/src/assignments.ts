@@ -6,6 +6,11 @@
  * stays on. This plugin puts that one command in a "Course" menu and the palette, where
  * nbgrader would: in JupyterLab and on Notebook 7's file page (not inside a notebook, where
  * Notebook 7 has no room for a second panel).
+ *
+ * It also mends nbgrader's panel for students: the "(view feedback)" link has no href (so Tab
+ * skips it and Enter does nothing), the refresh button is an icon with no name, and each downloaded notebook's "Validate" button is hidden:
+ * it reports "Success" about checks the forms do not have (the assignment view's hand-in panel
+ * says what is unanswered instead).
  */
 import { ILabShell, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
@@ -44,5 +49,33 @@ export const assignments: JupyterFrontEndPlugin<void> = {
     if (palette) {
       palette.addItem({ command: OPEN, category: 'Course' });
     }
+    new MutationObserver(() => mendPanel()).observe(document.body, { childList: true, subtree: true });
   }
 };
+
+/** Make nbgrader's panel usable by keyboard and screen reader (see the header). */
+function mendPanel(): void {
+  const panel = document.getElementById('nbgrader-assignment-list');
+  if (!panel) {
+    return;
+  }
+  panel.querySelectorAll('a:not([href]):not([tabindex])').forEach(link => {
+    link.setAttribute('role', 'link');
+    link.setAttribute('tabindex', '0');
+    link.addEventListener('keydown', event => {
+      if ((event as KeyboardEvent).key === 'Enter') {
+        event.preventDefault();
+        (link as HTMLElement).click();
+      }
+    });
+  });
+  const refresh = panel.querySelector('#refresh_assignments_list');
+  if (refresh && !refresh.hasAttribute('aria-label')) {
+    refresh.setAttribute('aria-label', 'Refresh the list of assignments'); // an icon alone
+  }
+  panel.querySelectorAll('.assignment-notebooks button').forEach(button => {
+    if ((button.textContent || '').trim().startsWith('Validat') && !(button as HTMLElement).hidden) {
+      (button as HTMLElement).hidden = true;
+    }
+  });
+}
