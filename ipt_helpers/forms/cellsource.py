@@ -40,6 +40,8 @@ def to_literal(answer: dict) -> str:
     exactly this text (tests/unit/test_record_literal.py compares the two on generated
     answers). A JSON string is a Python string literal with the same value.
     """
+    if not isinstance(answer, dict):
+        return _value_literal(answer)  # not a form's answer (a test writing an odd one)
     if not answer:
         return "{}"
     lines = [f"    {_value_literal(k)}: {_value_literal(v)},\n" for k, v in answer.items()]
