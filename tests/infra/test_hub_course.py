@@ -65,7 +65,6 @@ SOURCE = ROOT / "exercises" / "source" / A / f"{NOTEBOOK}.ipynb"
 DEBIAN_PY = Path("/usr/bin/python3.11")
 #: where the course's venv is kept between runs (the Makefile keeps the kernels' venv there)
 VENVS = Path("/var/lib/ipt-curriculum")
-PROXY = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
 PANEL = "#nbgrader-assignment-list"
 NB = "window.jupyterapp.shell.currentWidget"
 #: what only instructors hold: nbgrader's markers of hidden tests, solutions, mark schemes
@@ -84,44 +83,34 @@ def _digest(paths) -> str:
 
 
 @pytest.fixture
-def course_venv():
-    """setup.sh's /opt/ipt/venv: Debian's python3.11, ``pip install -c constraints.txt
-    'ipt-helpers[instructor]'`` and the hub's packages as setup.sh names them, readable by all
-    users. Kept between runs under the digest of what it installs; ipt_helpers is reinstalled
-    (a wheel from this checkout, not an editable link: users may not reach the checkout)
-    whenever its files change. Held (a lock) while the test runs, so that a run from another
-    checkout does not reinstall the package under this one's hub."""
+def setup_sh(people, place):
+    """deploy/jupyterhub/setup.sh, run for real as the README says, with this test's folders
+    (its IPT_* variables): the course's venv from Debian's python3.11 with the checkout's
+    package, the proxy from npm, the users (made already by ``people``, with the same flags),
+    the exchange, the hub's state and the global nbgrader config. The venv's folder is kept
+    between runs under the digest of what it installs (setup.sh is idempotent: it reinstalls
+    the package, so changes reach it) and held by a lock while the test runs."""
     assert DEBIAN_PY.exists(), "Debian's python3.11 is missing (the hub's users cannot run pyenv's)"
     setup = (DEPLOY / "setup.sh").read_text()
     hub_packages = re.findall(r'"((?:jupyterhub|jupyterlab|notebook)[<>=][^"]*)"', setup)
     assert len(hub_packages) == 3, hub_packages
     deps = hashlib.sha1((ROOT / "constraints.txt").read_bytes() + (ROOT / "pyproject.toml").read_bytes()
                         + "\n".join(hub_packages).encode()).hexdigest()[:12]
-    package = _digest(sorted(p for p in (ROOT / "ipt_helpers").rglob("*")
-                             if p.is_file() and "__pycache__" not in p.parts))
-    venv = VENVS / f"hub-venv-{deps}"
+    opt = VENVS / f"hub-{deps}"
     VENVS.mkdir(mode=0o755, parents=True, exist_ok=True)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-c", str(ROOT / "constraints.txt")]
-    with open(VENVS / f"hub-venv-{deps}.lock", "w") as lock:
+    folders = {"IPT_OPT": opt, "IPT_EXCHANGE": place / "exchange",
+               "IPT_HUB_STATE": place / "state", "IPT_JUPYTER_ETC": place / "etc-jupyter"}
+    env = {**{k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")},
+           **{k: str(v) for k, v in folders.items()}}
+    names, _ = people
+    with open(VENVS / f"hub-{deps}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (venv / ".installed").exists():
-            shutil.rmtree(venv, ignore_errors=True)
-            subprocess.run([DEBIAN_PY, "-m", "venv", venv], check=True)
-            done = subprocess.run([*pip, f"{ROOT}[instructor]", *hub_packages],
-                                  capture_output=True, text=True, timeout=1200)
-            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-            (venv / ".package").write_text(package)
-            (venv / ".installed").touch()
-        elif (venv / ".package").read_text() != package:
-            done = subprocess.run([*pip, "--no-deps", "--force-reinstall", str(ROOT)],
-                                  capture_output=True, text=True, timeout=600)
-            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-            (venv / ".package").write_text(package)
-        # setup.sh links the npm configurable-http-proxy into the venv: this checkout's
-        link = venv / "bin" / "configurable-http-proxy"
-        link.unlink(missing_ok=True)
-        link.symlink_to(PROXY)
-        yield venv
+        done = subprocess.run(["bash", str(DEPLOY / "setup.sh"), str(ROOT), names["instructor"],
+                               names["amara"], names["bo"]], env=env, capture_output=True,
+                              text=True, timeout=1800)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        assert "start the hub" in done.stdout
+        yield {"venv": opt / "venv", **{k: Path(v) for k, v in folders.items()}}
 
 
 # --- users and processes ----------------------------------------------------------------------
@@ -215,7 +204,7 @@ def overlay(state: Path, jupyter_config: Path, port: int) -> str:
     JupyterLab's state)."""
     return "\n".join([
         "c = get_config()  # noqa: F821",
-        f"load_subconfig({str(DEPLOY / 'jupyterhub_config.py')!r})  # noqa: F821",
+        f"load_subconfig({str(state / 'jupyterhub_config.py')!r})  # noqa: F821 (setup.sh's copy)",
         "c.JupyterHub.hub_ip = '127.0.0.1'",
         f"c.JupyterHub.hub_port = {free_port()}",
         f"c.JupyterHub.pid_file = {str(state / 'jupyterhub.pid')!r}",
@@ -434,29 +423,26 @@ def probe_output(nb) -> str:
     raise AssertionError("the student's probe cell is missing")
 
 
-def test_a_course_through_jupyterhub(course_venv, people, place, tmp_path):
-    assert PROXY.exists(), "configurable-http-proxy is missing: `make` runs npm ci (package.json)"
+def test_a_course_through_jupyterhub(setup_sh, people, place, tmp_path):
     laps = [("start", time.monotonic())]
 
     def lap(name):  # where the time goes, printed at the end
         laps.append((name, time.monotonic()))
-    venv = course_venv
+    venv = setup_sh["venv"]
     names, passwords = people
     instructor, amara, bo = names["instructor"], names["amara"], names["bo"]
     students = [amara, bo]
 
-    # setup.sh's folders: the exchange (nbgrader: 1777), the global nbgrader config, the state
-    exchange = place / "exchange"
-    exchange.mkdir()
-    exchange.chmod(0o1777)
-    jupyter_config = place / "etc-jupyter"
-    jupyter_config.mkdir()
-    global_config = (DEPLOY / "nbgrader_config.py").read_text()
-    assert global_config.count('"/srv/nbgrader/exchange"') == 1
-    (jupyter_config / "nbgrader_config.py").write_text(
-        global_config.replace('"/srv/nbgrader/exchange"', repr(str(exchange))))
-    state = place / "state"
-    state.mkdir(mode=0o700)
+    # what setup.sh made: the exchange (nbgrader: 1777), the global nbgrader config pointing
+    # at it, the hub's state (private) with the deploy's config
+    exchange, jupyter_config, state = (setup_sh[k] for k in ("IPT_EXCHANGE", "IPT_JUPYTER_ETC",
+                                                              "IPT_HUB_STATE"))
+    assert exchange.stat().st_mode & 0o7777 == 0o1777
+    assert state.stat().st_mode & 0o777 == 0o700
+    assert repr(str(exchange)).strip("'") in (jupyter_config / "nbgrader_config.py").read_text()
+    assert (state / "jupyterhub_config.py").read_text() == (DEPLOY / "jupyterhub_config.py").read_text()
+    assert (state / "students.txt").read_text().split() == students
+    assert os.access(venv / "bin" / "configurable-http-proxy", os.X_OK)
 
     # The instructor makes the course from a copy of the checkout's exercises (which a user
     # may not reach), releases ps1 (keys private) and puts it in the exchange.
