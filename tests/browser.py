@@ -45,7 +45,11 @@ def jupyter_lab(root: Path, token: str = "ipt-test-token", app: str = "lab",
     module, cls = {"lab": ("jupyterlab", "LabApp"), "notebook": ("notebook", "JupyterNotebookApp")}[app]
     args = [sys.executable, "-m", module, "--no-browser", "--ip=127.0.0.1", f"--port={port}",
             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-            f"--{cls}.expose_app_in_browser=True", "--ServerApp.open_browser=False"]
+            f"--{cls}.expose_app_in_browser=True", "--ServerApp.open_browser=False",
+            # settings and workspaces of this server alone (a test that changes the theme
+            # must not change the next test's)
+            f"--{cls}.user_settings_dir={root.parent / f'{app}-{port}-settings'}",
+            f"--{cls}.workspaces_dir={root.parent / f'{app}-{port}-workspaces'}"]
     if os.geteuid() == 0:
         args.append("--allow-root")
     env = dict(os.environ)
