@@ -55,11 +55,14 @@ $(KSTAMP): pyproject.toml constraints.txt $(if $(KEDIT),,$(shell find ipt_helper
 	  chmod -R go+rX $(KVENV) && touch $(KSTAMP) && echo "kernel environment: $(KVENV)"; \
 	else echo "no $(SYSPY): ipt-course grade as root will refuse without --sandbox-python or --no-sandbox (see README)"; mkdir -p $(KVENV); touch $(KSTAMP); fi
 
-# Debian packages the tests need: chromium (browser tests), postgresql (the PostgreSQL gradebook).
+# Debian packages the tests need: chromium (browser tests), postgresql (the PostgreSQL gradebook),
+# python3.11 with venv (the grading kernels' environment; the JupyterHub course's, as setup.sh makes it).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  [ "$$(id -u)" = 0 ] || { echo "chromium or postgresql is missing: run 'sudo make system-deps'"; exit 1; }; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; fi
+	@if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	    || ! /usr/bin/python3.11 -c 'import ensurepip' 2>/dev/null; then \
+	  [ "$$(id -u)" = 0 ] || { echo "chromium, postgresql or python3.11-venv is missing: run 'sudo make system-deps'"; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql \
+	    python3.11 python3.11-venv >/dev/null; fi
 
 # Browser assets from the npm registry, pinned by package-lock.json: the ipywidgets manager
 # (RequireJS + @jupyter-widgets/html-manager) the book self-hosts, axe-core for the browser tests.
