@@ -264,3 +264,16 @@ def page_problems(browser, url: str, *, viewports=(PHONE, DESKTOP), run_axe=True
         problems = [p for p in problems if "ERR_BLOCKED_BY_CLIENT" not in p]
         problems += [f"request to another host (blocked): {u}" for u in blocked]
     return problems
+
+
+def reachable(questions, rubric):
+    """A practice form's answers that decide every question's points: none, full marks, and
+    full marks with each answer of a question that a conditional question depends on."""
+    from ipt_helpers.forms.scoring import conditions, full_marks
+
+    states = [{}, full_marks(rubric)]
+    for rule in rubric.values():
+        for target in conditions(rule):
+            other = next(q for q in questions if q.id == target)
+            states += [{**full_marks(rubric), target: key} for _, key in other.options]
+    return states

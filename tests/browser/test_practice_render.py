@@ -22,9 +22,9 @@ import sys
 
 import pytest
 
-from bookcheck import DESKTOP, ROOT, offline_context, serve
+from bookcheck import DESKTOP, ROOT, offline_context, reachable, serve
 from ipt_helpers.forms import items
-from ipt_helpers.forms.scoring import conditions, full_marks, score_answers
+from ipt_helpers.forms.scoring import full_marks, score_answers
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import practice  # noqa: E402
@@ -109,17 +109,6 @@ LEGENDS = """selector => [...document.querySelectorAll(selector + ' fieldset.pra
   return [f.dataset.q, f.hidden, n ? n.textContent : null, p ? p.textContent : null]; })"""
 
 LINE = re.compile(r"\[(.+?)\] (\S+): (?:(\S+) of (\S+) points|asked only)")
-
-
-def reachable(questions, rubric):
-    """Answers that decide every question's points: none, full marks, and full marks with each
-    answer of a question that a conditional question depends on."""
-    states = [{}, full_marks(rubric)]
-    for rule in rubric.values():
-        for target in conditions(rule):
-            other = next(q for q in questions if q.id == target)
-            states += [{**full_marks(rubric), target: key} for _, key in other.options]
-    return states
 
 
 def scored(answers, rubric):

@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from bookcheck import ROOT
+from bookcheck import ROOT, reachable
 from ipt_helpers.forms import items
 from ipt_helpers.forms.scoring import (applies, conditions, effective_points, full_marks,
                                        score_answers)
@@ -30,17 +30,6 @@ ITEMS = []
 for _page, _block in practice.book_blocks(ROOT / "book"):
     _questions, _models = practice.parse_block(_block["source"], _block["convention"])
     ITEMS.append(pytest.param(_block, _questions, _models, id=_block["id"]))
-
-
-def reachable(questions, rubric):
-    """Answers that decide every question's points: none, full marks, and full marks with each
-    answer of a question that a conditional question depends on."""
-    states = [{}, full_marks(rubric)]
-    for rule in rubric.values():
-        for target in conditions(rule):
-            other = next(q for q in questions if q.id == target)
-            states += [{**full_marks(rubric), target: key} for _, key in other.options]
-    return states
 
 
 def test_the_book_has_conditional_practice_questions():
