@@ -15,12 +15,11 @@ checks the cell still starts and ends with it before writing, so an answer lands
 
 from __future__ import annotations
 
-import ast
 import json
 from functools import cache
 from pathlib import Path
 
-from ipt_helpers.forms.cellsource import calls, offset, parse_cell
+from ipt_helpers.forms.cellsource import answer_span
 from ipt_helpers.forms.scoring import conditions
 
 VERSION = 1
@@ -54,24 +53,13 @@ def question_description(q) -> dict:
     return out
 
 
-def record_span(source: str, form_id: str) -> tuple[int, int]:
-    """Where the ``answer=`` literal of form ``form_id`` is in ``source`` (start, end)."""
-    tree = ast.parse(source)
-    lines = source.encode("utf-8").splitlines(keepends=True)
-    for call in calls(tree, "form"):
-        if call.args[0].value != form_id:
-            continue
-        for kw in call.keywords:
-            if kw.arg == "answer":
-                return (offset(lines, kw.value.lineno, kw.value.col_offset),
-                        offset(lines, kw.value.end_lineno, kw.value.end_col_offset))
-    raise ValueError(f"form {form_id!r} has no answer= to record into")
-
-
 def describe(definition, source: str) -> dict:
     """The description of one form (a ``FormDefinition`` read from ``source``, the student's
     cell, which has ``answer=`` already)."""
-    start, end = record_span(source, definition.form_id)
+    span = answer_span(source, definition.form_id)
+    if span is None:
+        raise ValueError(f"form {definition.form_id!r} has no answer= to record into")
+    start, end = span
     return {
         "version": VERSION,
         "id": definition.form_id,

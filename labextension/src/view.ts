@@ -118,6 +118,11 @@ export class AssignmentPage extends Widget {
     this.addClass('ipt-AssignmentView');
     this.node.tabIndex = -1;
     this.node.appendChild(el('p', 'ipt-view-loading', 'Opening the assignment…'));
+    context.model.stateChanged.connect((_, change) => {
+      if (change.name === 'dirty') {
+        this.showSaved();
+      }
+    });
   }
 
   /** Draw the page from the loaded notebook. */
@@ -281,11 +286,6 @@ export class AssignmentPage extends Widget {
         'uploading it to the course page (File ▸ Download saves a copy on your computer).'));
     }
     section.append(title, this.checklist, this.saveState, save, how);
-    this.context.model.stateChanged.connect((_, change) => {
-      if (change.name === 'dirty') {
-        this.showSaved();
-      }
-    });
     return section;
   }
 
