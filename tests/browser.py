@@ -34,6 +34,19 @@ def chromium():
             browser.close()
 
 
+def wait_until_up(url: str, proc, log_path: Path, what: str, seconds: float = 90):
+    """Wait until ``url`` answers and return its response; fail with the end of the server's
+    log if ``proc`` exits or ``seconds`` pass first (JupyterLab, a hub)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return urllib.request.urlopen(url, timeout=5)
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start:\n{log_path.read_text()[-6000:]}")
+            time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def jupyter_lab(root: Path, token: str = "ipt-test-token", app: str = "lab",
                 config_path: Path | None = None):
@@ -59,15 +72,7 @@ def jupyter_lab(root: Path, token: str = "ipt-test-token", app: str = "lab",
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=root, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start:\n{Path(log.name).read_text()}")
-                time.sleep(0.5)
+        wait_until_up(f"{url}/api/status?token={token}", proc, Path(log.name), "JupyterLab", 90)
         yield url, token
     finally:
         proc.terminate()

@@ -37,7 +37,6 @@ import signal
 import subprocess
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -46,7 +45,7 @@ import pytest
 from nbgrader.api import Gradebook
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
-from browser import chromium, free_port
+from browser import chromium, free_port, wait_until_up
 from conftest import ROOT
 from ipt_helpers import Multi, Single, Sort
 from ipt_helpers.forms.cellsource import notebook_answers
@@ -237,15 +236,7 @@ def hub(venv, state, jupyter_config, instructor, students):
         seen = []
         users = [instructor, *students]
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    urllib.request.urlopen(f"{url}/hub/api", timeout=5)
-                    break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise AssertionError(f"the hub did not come up:\n{log_path.read_text()[-6000:]}")
-                    time.sleep(0.5)
+            wait_until_up(f"{url}/hub/api", proc, log_path, "the hub", 120)
             yield url, log_path, lambda: seen.extend(descendants(proc))
             seen.extend(descendants(proc))
             proc.send_signal(signal.SIGTERM)

@@ -18,7 +18,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -29,7 +28,7 @@ import psutil
 import pytest
 from nbgrader.api import Gradebook
 
-from browser import chromium, free_port
+from browser import chromium, free_port, wait_until_up
 from conftest import ROOT, make_submissions, run
 from submissions import with_written_answer
 
@@ -120,17 +119,6 @@ def stop(procs: list, timeout: float = 20) -> list:
     return left
 
 
-def wait_for(url: str, proc, log: Path, what: str, timeout: float = 120):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return urllib.request.urlopen(url, timeout=5)
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"{what} did not come up:\n{log.read_text()[-6000:]}")
-            time.sleep(0.5)
-
-
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -161,7 +149,7 @@ def test_marking_page_under_jupyterhub(course, tmp_path):
                            start_new_session=True)
     seen = []  # every process the hub started (proxy, single-user server), for the cleanup
     try:
-        info = json.load(wait_for(f"{url}/hub/api", hub, log_path, "the hub"))
+        info = json.load(wait_until_up(f"{url}/hub/api", hub, log_path, "the hub", 120))
         assert info["version"] == jupyterhub.__version__, info
         seen += descendants(hub)
         user_url = f"{url}/user/{USER}"
