@@ -50,6 +50,8 @@ c.GenerateFeedback.preprocessors = default_steps(GenerateFeedback) + [
 readable_feedback(c)
 
 # Late penalties apply to the final score, written marks included: nbgrader computes them
-# while autograding only, so feedback (above) and `nbgrader export` compute them again first,
-# as every ipt-course command that reads totals does (the marking page after each mark).
+# while autograding only. From here on a mark saved in formgrader (or by any program that
+# loads this file) has its penalty computed again as it is saved, and feedback (above) and
+# `nbgrader export` compute every penalty again first, as every ipt-course command that reads
+# totals does.
 penalties_on_final_score(c)

@@ -6,8 +6,8 @@ both with a written answer) is graded once with ``penalty_method = "zero"``; eac
 copy, sets the course's late-penalty rule (nbgrader's ``zero`` or ``none``, or a plugin in
 the course folder), marks the written answers in the marking page (the real server, over
 HTTP) and checks the penalty and the total in the gradebook, the export CSV, the feedback
-page and the report. A mark given outside the marking page (formgrader writes nbgrader's
-gradebook directly) is penalised by whatever reads the totals next.
+page and the report. A mark saved in formgrader is penalised as it is saved; one written by a
+program that did not load the course's configuration, by whatever reads the totals next.
 """
 
 import csv
@@ -176,10 +176,68 @@ def test_a_mark_given_after_grading_is_penalised_everywhere(course, rule):
     assert late["late"] == pytest.approx(penalty or 0)
 
 
-def test_a_mark_given_in_formgrader_is_penalised_by_what_reads_the_totals_next(course):
-    """formgrader writes nbgrader's manual score and nothing else: nbgrader's own feedback
-    (the config's feedback steps), nbgrader's export (the config's exporter), ipt-course
-    export and the report penalise the new total."""
+def formgrader(base, token, method, path, body=None):
+    """One call to formgrader's API, as its page makes it (the server's token for the login)."""
+    req = urllib.request.Request(
+        f"{base}/formgrader/api/{path}", method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=120) as res:
+        assert res.status == 200
+        return json.load(res)
+
+
+def test_a_mark_saved_in_formgrader_is_penalised_as_it_is_saved(course):
+    """formgrader (the real server, the course's configuration as formgrader loads it) saves a
+    mark with nbgrader's API: the late penalty in the gradebook follows at once, and
+    formgrader's *Generate feedback* button shows the penalty of the new total and no key."""
+    from browser import jupyter_lab
+
+    auto = gradebook(course)["late"][0]
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        ids = {s: gb.find_grade("justify", NB, A, s).id for s in STAMPS}
+    with jupyter_lab(course) as (base, token):
+        saved = formgrader(base, token, "PUT", f"grade/{ids['late']}",
+                           {"manual_score": 4, "extra_credit": 0})
+        assert saved["manual_score"] == 4
+        assert gradebook(course)["late"] == (pytest.approx(auto + 4), pytest.approx(auto + 4))
+        formgrader(base, token, "PUT", f"grade/{ids['ontime']}", {"manual_score": 1})
+        assert gradebook(course)["ontime"][1] in (None, 0), "on time: never a penalty"
+        # a mark taken back: the penalty follows down too
+        formgrader(base, token, "PUT", f"grade/{ids['late']}", {"manual_score": 1, "extra_credit": 0})
+        assert gradebook(course)["late"] == (pytest.approx(auto + 1), pytest.approx(auto + 1))
+        made = formgrader(base, token, "POST", f"assignment/{A}/late/generate_feedback")
+        assert made["success"], made
+    page = (course / "feedback" / "late" / A / f"{NB}.html").read_text()
+    assert re.search(r"Late submission penalty: −([\d.]+) points", page).group(1) == f"{auto + 1:g}"
+    for key in ("BEGIN HIDDEN TESTS", 'score("case-', "'accept':", "'points':", "'explain':"):
+        assert key not in page, key
+
+
+def test_loading_a_courses_configuration_follows_marks_in_its_gradebook_only(graded, tmp_path):
+    """nbgrader_config.py's ``penalties_on_final_score(c)`` makes this process penalise a mark
+    as it is written in that course's gradebook, and in no other course's."""
+    from ipt_helpers.course.folder import Course
+
+    ours, other = tmp_path / "ours", tmp_path / "other"
+    shutil.copytree(graded, ours)
+    shutil.copytree(graded, other)
+    auto = gradebook(ours)["late"][0]
+    Course.open(ours).config()  # what formgrader, nbgrader and ipt-course do when they start
+    for course in (ours, other):
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+            gb.find_grade("justify", NB, A, "late").manual_score = 2
+            gb.db.commit()
+    assert gradebook(ours)["late"] == (pytest.approx(auto + 2), pytest.approx(auto + 2))
+    assert gradebook(other)["late"] == (pytest.approx(auto + 2), pytest.approx(auto)), \
+        "a course whose configuration this process never loaded keeps its stored penalty"
+
+
+def test_a_mark_written_without_the_courses_configuration_is_penalised_by_what_reads_next(course):
+    """A program that writes nbgrader's manual score without loading the course's
+    nbgrader_config.py (so without ``follow_marks``): nbgrader's own feedback (the config's
+    feedback steps), nbgrader's export (the config's exporter), ipt-course export and the
+    report penalise the new total."""
     auto = gradebook(course)["late"][0]
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         grade = gb.find_grade("justify", NB, A, "late")

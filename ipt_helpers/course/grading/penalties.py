@@ -12,14 +12,17 @@ the penalty: with ``'zero'`` a late student kept the points of every mark given 
 score), with each late notebook's score now, and stores the result in the same column. The
 gradebook then holds the penalty of the final score, and everything that reads it (formgrader's
 feedback button, ``nbgrader export``, ``ipt-course feedback``, ``export`` and ``report``)
-agrees. It is called after every mark the marking page writes, and by ``feedback``, ``export``
-and ``report`` before they read (which also covers a mark given in formgrader).
+agrees. It runs in the transaction that changes a mark (``follow_marks``: formgrader's mark,
+the marking page's, any program's that loads the course's nbgrader_config.py), and again in
+``feedback``, ``export`` and ``report`` before they read (a mark written by a process that did
+not load the course's configuration).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 import traceback
 
 from nbgrader.plugins import CsvExportPlugin
@@ -60,6 +63,29 @@ def recompute(gb, config, assignment: str, students=None) -> list[tuple[str, str
     late = late_submissions(gb, assignment, students)
     if not late:
         return []
+    step = _late_step(config)
+    changed = []
+    try:
+        for sub in late:
+            for nb in sub.notebooks:
+                if not _late(sub):  # as nbgrader's step: no longer late, no penalty
+                    if nb.late_submission_penalty is not None:
+                        nb.late_submission_penalty = None
+                        changed.append((sub.student.id, nb.name, None))
+                    continue
+                penalty = _penalty(step, config, sub, nb)
+                if nb.late_submission_penalty != penalty:
+                    nb.late_submission_penalty = penalty
+                    changed.append((sub.student.id, nb.name, penalty))
+        gb.db.commit()
+    except BaseException:
+        gb.db.rollback()
+        raise
+    return changed
+
+
+def _late_step(config):
+    """nbgrader's late-penalty step with the course's plugin made (refused in words)."""
     from nbgrader.preprocessors import AssignLatePenalties
 
     step = AssignLatePenalties(config=config)
@@ -70,33 +96,20 @@ def recompute(gb, config, assignment: str, students=None) -> list[tuple[str, str
         raise CourseError(f"the late-penalty plugin ({_name(config)}) could not be made: "
                           f"{_cause(err)}") from None
     step.plugin_inst.log = _LOG
-    changed = []
+    return step
+
+
+def _penalty(step, config, sub, nb) -> float | None:
+    """The plugin's penalty for late notebook ``nb`` of ``sub`` at its score now, within
+    nbgrader's limits."""
     try:
-        for sub in late:
-            for nb in sub.notebooks:
-                if not _late(sub):  # as nbgrader's step: no longer late, no penalty
-                    if nb.late_submission_penalty is not None:
-                        nb.late_submission_penalty = None
-                        changed.append((sub.student.id, nb.name, None))
-                    continue
-                try:
-                    penalty = step.plugin_inst.late_submission_penalty(
-                        sub.student.id, nb.score, sub.total_seconds_late)
-                except Exception as err:
-                    raise CourseError(
-                        f"the late-penalty plugin ({_name(config)}) failed for "
-                        f"{sub.student.id} / {nb.name}: {_cause(err)}; no penalty was "
-                        "changed") from None
-                if penalty is not None:
-                    penalty = float(step._check_late_penalty(nb, penalty))
-                if nb.late_submission_penalty != penalty:
-                    nb.late_submission_penalty = penalty
-                    changed.append((sub.student.id, nb.name, penalty))
-        gb.db.commit()
-    except BaseException:
-        gb.db.rollback()
-        raise
-    return changed
+        penalty = step.plugin_inst.late_submission_penalty(
+            sub.student.id, nb.score, sub.total_seconds_late)
+    except Exception as err:
+        raise CourseError(
+            f"the late-penalty plugin ({_name(config)}) failed for "
+            f"{sub.student.id} / {nb.name}: {_cause(err)}; no penalty was changed") from None
+    return None if penalty is None else float(step._check_late_penalty(nb, penalty))
 
 
 def recompute_course(course, assignments) -> None:
@@ -148,11 +161,105 @@ class PenalisedCsvExport(CsvExportPlugin):
         super().export(gradebook)
 
 
-def penalties_on_final_score(config):
-    """Configure ``nbgrader export`` to compute each late penalty again before it writes
-    (a course's nbgrader_config.py calls this with ``c``; feedback does it through
-    ``readable_feedback``, the ipt-course commands by themselves). Leaves a course's own
-    exporter alone."""
+def penalties_on_final_score(config, course_root=None):
+    """Late penalties on the final score in every tool that loads the course's configuration
+    (a course's nbgrader_config.py calls this with ``c``): a mark changed in the course's
+    gradebook has its penalty computed again in the same transaction (``follow_marks``:
+    formgrader's marks above all), and ``nbgrader export`` computes every penalty again before
+    it writes (feedback does it through ``readable_feedback``, the ipt-course commands by
+    themselves). Leaves a course's own exporter alone. ``course_root``: the folder of the
+    nbgrader_config.py calling this, unless given."""
     if "plugin_class" not in config.get("ExportApp", {}):
         config.ExportApp.plugin_class = f"{__name__}.PenalisedCsvExport"
+    if course_root is None:
+        course_root = os.path.dirname(sys._getframe(1).f_globals.get("__file__") or "nbgrader_config.py")
+    follow_marks(config, course_root)
     return config
+
+
+# --- a changed mark, penalised in its own transaction ----------------------------------------
+
+#: course root -> its configuration (read when a mark changes, so settings made after the
+#: call in nbgrader_config.py count)
+_FOLLOWED: dict[str, object] = {}
+
+
+def follow_marks(config, course_root) -> None:
+    """From now on, in this process, a change of a manual mark or extra credit in the
+    gradebook of the course at ``course_root`` makes its notebook's late penalty be computed
+    again (``_penalty``, the course's plugin) in the same flush, so it is committed with the
+    mark. formgrader saves a mark with nothing but ``grade.manual_score = ...; commit()``:
+    SQLAlchemy's session events are the one place every writer passes. Gradebooks of other
+    courses (another URL) are left alone; a plugin that fails leaves the penalty as it was
+    and says why in the log (the mark is saved; export and feedback then refuse, naming it)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    _FOLLOWED[os.path.realpath(course_root)] = config
+    if not event.contains(Session, "before_flush", _note_changed_marks):
+        event.listen(Session, "before_flush", _note_changed_marks)
+        event.listen(Session, "after_flush_postexec", _penalise_changed_marks)
+
+
+def _gradebook_key(url) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return "sqlite:" + os.path.realpath(url.database)
+    return url.render_as_string(hide_password=False)
+
+
+def _followed_config(session):
+    """The configuration of the followed course whose gradebook ``session`` writes, or None."""
+    if not _FOLLOWED:
+        return None
+    try:
+        key = _gradebook_key(session.get_bind().url)
+    except Exception:  # no single bind: not a gradebook
+        return None
+    for root, config in list(_FOLLOWED.items()):
+        url = config.get("CourseDirectory", {}).get("db_url")
+        if not isinstance(url, str):
+            course = config.get("CourseDirectory", {}).get("root")
+            url = f"sqlite:///{os.path.join(course if isinstance(course, str) else root, 'gradebook.db')}"
+        if _gradebook_key(url) == key:
+            return config
+    return None
+
+
+def _note_changed_marks(session, flush_context, instances) -> None:
+    from nbgrader.api import Grade
+    from sqlalchemy import inspect
+
+    changed = session.info.setdefault("ipt_marked_notebooks", set())
+    for obj in session.dirty:
+        if isinstance(obj, Grade):
+            state = inspect(obj)
+            if any(state.attrs[name].history.has_changes() for name in ("manual_score", "extra_credit")):
+                changed.add(obj.notebook_id)
+
+
+def _penalise_changed_marks(session, flush_context) -> None:
+    ids = session.info.pop("ipt_marked_notebooks", None)
+    if not ids:
+        return
+    config = _followed_config(session)
+    if config is None:
+        return
+    from nbgrader.api import SubmittedNotebook
+
+    notebooks = [nb for nb in (session.get(SubmittedNotebook, i) for i in ids) if nb is not None]
+    todo = [nb for nb in notebooks if _late(nb.assignment) or nb.late_submission_penalty is not None]
+    if not todo:
+        return
+    try:
+        step = _late_step(config)
+        for nb in todo:
+            session.expire(nb, ["score"])  # the total with the new mark
+            penalty = _penalty(step, config, nb.assignment, nb) if _late(nb.assignment) else None
+            if nb.late_submission_penalty != penalty:
+                nb.late_submission_penalty = penalty  # flushed by the same commit
+    except CourseError as err:
+        logging.getLogger("nbgrader").error("The late penalty was not computed again: %s", err)
+
