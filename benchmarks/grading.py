@@ -10,6 +10,7 @@ its graded copy) and the speed-up. Last line: `speedup: <ratio>`.
 """
 
 import argparse
+import compileall
 import os
 import random
 import shutil
@@ -71,6 +72,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="as ipt-course grade (default: one per core)")
     parser.add_argument("--threads", type=int, help="as ipt-course grade (default: its default)")
     args = parser.parse_args()
+    # as an installed package is (pip compiles it): a checkout run with PYTHONDONTWRITEBYTECODE
+    # would otherwise compile ipt_helpers again in every process of the run
+    compileall.compile_dir(str(ROOT / "ipt_helpers"), quiet=1)
 
     work = Path(tempfile.mkdtemp(prefix="ipt-bench-"))
     os.chmod(work, 0o700)

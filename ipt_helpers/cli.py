@@ -225,6 +225,29 @@ def parser(course_dir: str = ".", grading: bool = True) -> argparse.ArgumentPars
     return p
 
 
+def _start_grading_early(course_dir: str, argv: list[str]) -> None:
+    """For ``grade`` with local workers and likely work: start the workers' forkserver now
+    (grading/run.py, ``start_workers_early``), before ``grade``'s defaults are read from the
+    course (which imports nbgrader). The command line is read here with the generic
+    defaults, quietly: the real reading below reports any mistake."""
+    import contextlib
+    import io
+
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            early = parser(course_dir, grading=False).parse_args(argv)
+        except SystemExit:
+            return
+    try:
+        course = Course.open(course_dir)
+        grading = _stage("grading.run")
+        if not early.scheduler and grading.likely_to_grade(course, early.assignment, early.force,
+                                                           early.student):
+            grading.start_workers_early(course)
+    except (CourseError, OSError):
+        return  # the command itself says what is wrong
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     pre = argparse.ArgumentParser(add_help=False)
@@ -232,6 +255,8 @@ def main(argv=None) -> int:
     known, rest = pre.parse_known_args(argv)
     if rest[:1] != ["mark"]:  # the marking server's Jupyter packages keep every format check
         _stage("grading.lighter").skip_unused_imports()
+    if rest[:1] == ["grade"] and not {"-h", "--help"} & set(rest):
+        _start_grading_early(known.course, argv)
     args = parser(known.course, grading="grade" in rest[:1]).parse_args(argv)
     try:
         course = None if getattr(args, "no_course", False) else Course.open(args.course)

@@ -102,6 +102,11 @@ class Course:
                 "(no spaces, slashes or leading dots)")
         return student
 
+    def graded_marker(self, assignment: str, student: str) -> Path:
+        """The file ``ipt-course grade`` writes once every grade of ``student``'s submission
+        of ``assignment`` is committed (see grading/autograde.py, ``completion_marker``)."""
+        return self.root / "autograded" / student / f".{assignment}.graded"
+
     def submitted_students(self, assignment: str) -> list[str]:
         folder = self.root / "submitted"
         if not folder.is_dir():

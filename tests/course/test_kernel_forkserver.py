@@ -7,7 +7,7 @@ import sys
 import nbformat
 import pytest
 
-from ipt_helpers.course.grading.kernels import execute_notebook
+from ipt_helpers.course.grading.kernels import KernelServerEarly, execute_notebook
 from ipt_helpers.course.grading.sandbox import SANDBOX_UID_BASE, sandbox_python
 from ipt_helpers.course.grading.kernel_forkserver import ForkServer, is_ipykernel
 
@@ -25,7 +25,7 @@ for fd in os.listdir('/proc/self/fd'):
         fds[fd] = os.fstat(int(fd)).st_ino
     except OSError:
         pass
-print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(),
+print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(), "ppid": os.getppid(),
                   "cwd": os.getcwd(), "path": sys.path, "argv": sys.argv[1:2], "home": os.environ.get("HOME"),
                   "execution": os.environ.get("NBGRADER_EXECUTION"), "python": sys.executable,
                   "random": random.random(), "parent": IPKernelApp.instance().parent_handle,
@@ -37,10 +37,10 @@ def probe(fork, source=PROBE, notebook_timeout=60):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(source)]
-    out = execute_notebook(nbformat.writes(nb).encode(), {"data.txt": b"x"}, SETTINGS, UID,
+    out = execute_notebook(nb, {"data.txt": b"x"}, SETTINGS, UID,
                            notebook_timeout, PYTHON or "", fork)
     assert "notebook" in out, out
-    cell = nbformat.reads(out["notebook"].decode(), as_version=4).cells[0]
+    cell = out["notebook"].cells[0]
     text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
     return json.loads(text) if source is PROBE else cell.outputs
 
@@ -80,7 +80,7 @@ def test_a_forked_kernel_is_stopped_at_the_notebook_time_limit():
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell("while True:\n    pass")]
-    out = execute_notebook(nbformat.writes(nb).encode(), {}, {**SETTINGS, "timeout": 300}, UID,
+    out = execute_notebook(nb, {}, {**SETTINGS, "timeout": 300}, UID,
                            3, PYTHON or "", True)
     assert "longer than 3 s" in out["error"]
 
@@ -111,3 +111,24 @@ def test_a_fork_server_that_cannot_start_is_not_retried_for_every_kernel(tmp_pat
     with pytest.raises(RuntimeError, match="stopped as it started"):
         server.launch(cmd, {}, str(tmp_path), None)
     assert server.proc is first, "no new server was started"
+
+
+def test_the_worker_plugin_starts_the_fork_server_before_the_first_kernel_asks():
+    """KernelServerEarly (registered on every Dask worker): the server imports while the
+    work is sent; the first kernel is forked from that same server, with a home of its own."""
+    python = PYTHON or sys.executable
+    earlier = ForkServer._servers.pop(python, None)
+    plugin = KernelServerEarly(python)
+    try:
+        plugin.setup()
+        server = ForkServer._servers[python].proc
+        assert server.poll() is None, "running before any kernel asked for it"
+        info = probe(fork=True)
+        assert info["ppid"] == server.pid and ForkServer._servers[python].proc is server
+        assert info["home"].startswith("/tmp/ipt-grade-") and info["execution"] == "autograde"
+        plugin.teardown()
+        assert not os.path.exists(plugin.home)
+    finally:
+        ForkServer._servers[python].proc.kill()
+        if earlier is not None:
+            ForkServer._servers[python] = earlier

@@ -14,6 +14,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import shutil
 import sqlite3
 import sys
 import time
@@ -22,12 +23,13 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from nbgrader.converters import Autograde
 from nbgrader.preprocessors import CheckCellMetadata, Execute, NbGraderPreprocessor
 from traitlets import Any, Dict, Float, Integer, Unicode
 from traitlets.config import Configurable
 
 from ipt_helpers.course.grading.dispatch import Dispatcher, Job, dispatch_all
-from ipt_helpers.course.grading.kernels import MAX_WRITTEN
+from ipt_helpers.course.grading.kernels import MAX_WRITTEN, KernelServerEarly
 
 
 class GradeOptions(Configurable):
@@ -254,7 +256,7 @@ def completion_marker(course, assignment, student) -> Path:
     It sits beside that folder (autograded/STUDENT/.ASSIGNMENT.graded), not in it, so that
     nbgrader never copies it into feedback.
     """
-    return course.root / "autograded" / student / f".{assignment}.graded"
+    return course.graded_marker(assignment, student)
 
 
 def is_graded(course, assignment, student) -> bool:
@@ -275,6 +277,46 @@ def _mark_complete(course, assignment, student):
     os.replace(partial, marker)  # atomic: the marker is there whole, or not at all
 
 
+class CollectPass(Autograde):
+    """nbgrader's Autograde as the coordinating process runs it, with two costs left out
+    that change nothing there:
+
+    - nbgrader reads, copies, validates and writes each notebook twice: a sanitising pass,
+      whose output the autograding pass reads. Here the sanitising steps ran on the workers
+      (``sanitize_preprocessors`` is empty) and ``FromWorkers`` replaces the notebook by the
+      worker's, so the first pass would only copy the submission into autograded/, where the
+      second reads it (nbgrader finds the student and notebook from that path) and writes
+      over it: the file is copied as it is instead.
+    - nbconvert's exporter validates the whole notebook after each step unless told to be
+      optimistic (``optimistic_validation``): five times a notebook here. Once, after the
+      last step, refuses the same invalid notebook.
+    """
+
+    def convert_single_notebook(self, notebook_filename: str) -> None:
+        if self.sanitize_preprocessors:
+            return super().convert_single_notebook(notebook_filename)
+        from nbgrader import utils
+        from nbgrader.converters.base import BaseConverter
+
+        # where nbgrader's first pass writes (its write_single_notebook): this student's folder
+        build = self._format_dest(self.coursedir.assignment_id, self.coursedir.student_id)
+        os.makedirs(build, exist_ok=True)
+        notebook_filename = shutil.copyfile(
+            notebook_filename, os.path.join(build, os.path.basename(notebook_filename)))
+        self.log.info("Autograding %s", notebook_filename)
+        self._sanitizing = False
+        self._init_preprocessors()
+        try:
+            with utils.setenv(NBGRADER_EXECUTION="autograde"):
+                BaseConverter.convert_single_notebook(self, notebook_filename)
+        finally:
+            self._sanitizing = True
+
+    def _init_preprocessors(self) -> None:
+        super()._init_preprocessors()
+        self.exporter.optimistic_validation = bool(self.exporter._preprocessors)
+
+
 def _autograde(course, assignment, students, *, execute_step, checked_on_workers=False):
     """Run nbgrader's Autograde converter in this process for ``students``.
 
@@ -284,7 +326,7 @@ def _autograde(course, assignment, students, *, execute_step, checked_on_workers
     """
     from nbgrader.converters import Autograde
 
-    converter = course.converter(Autograde, assignment)  # students to skip are filtered out
+    converter = course.converter(CollectPass, assignment)  # students to skip are filtered out
     converter.sanitize_preprocessors = []
     converter.autograde_preprocessors = [
         execute_step if step is Execute else step for step in converter.autograde_preprocessors
@@ -438,6 +480,8 @@ def grade_assignment(course, assignment, *, client, students=None, force=False,
         report.seconds = time.monotonic() - start
         return report
 
+    if python:  # each worker's kernel fork server imports while the job is made and sent
+        client.register_plugin(KernelServerEarly(python))
     job = make_job(course, config, assignment, notebook_timeout, python)
     ship_course_modules(client, course, job.steps)
     # A task, not scattered data: when the worker holding it dies, the scheduler computes it

@@ -21,6 +21,7 @@ import nbformat
 from sqlalchemy.exc import SAWarning
 
 from ipt_helpers.course.grading.kernels import execute_notebook
+from ipt_helpers.course.grading.lighter import check_schema_once
 from ipt_helpers.course.grading.sandbox import lease_uid
 
 # nbgrader's gradebook code triggers SQLAlchemy autoflush warnings ("Object of type
@@ -48,6 +49,7 @@ class Job:
 def sanitise(nb, student: str, notebook: str, job: Job):
     """Apply nbgrader's own sanitising steps (restore locked and test cells from the
     gradebook, clear outputs, ...) to a submitted notebook, as Autograde does."""
+    check_schema_once()  # the same checks, the schema checked once per worker (see lighter)
     scratch = tempfile.mkdtemp(prefix="ipt-gradebook-")  # private to this (trusted) process
     try:
         db_url = job.db_url
@@ -73,14 +75,13 @@ def grade_notebook(submitted: bytes, student: str, notebook: str, sandboxed: boo
     try:
         nb = nbformat.reads(submitted.decode("utf-8"), as_version=4)
         nb = sanitise(nb, student, notebook, job)
-        data = nbformat.writes(nb).encode("utf-8")
     except Exception as err:  # a broken submission costs this notebook, never the run
         return {"error": f"{type(err).__name__}: {err}"}
     files = {**(own or {}), **job.files}
     if not sandboxed:
-        return execute_notebook(data, files, job.settings, None, job.notebook_timeout, job.python)
+        return execute_notebook(nb, files, job.settings, None, job.notebook_timeout, job.python)
     with lease_uid() as uid:
-        return execute_notebook(data, files, job.settings, uid, job.notebook_timeout, job.python)
+        return execute_notebook(nb, files, job.settings, uid, job.notebook_timeout, job.python)
 
 
 def notebook_digest(nb) -> str:
@@ -134,7 +135,7 @@ class Dispatcher:
             self.errors[key] = outcome["error"]
             raise RuntimeError(f"could not execute {key[1]} for {key[0]}: {outcome['error']}")
         self.written[key] = {k: outcome.get(k) for k in ("written", "deleted", "too_large")}
-        return nbformat.reads(outcome["notebook"].decode("utf-8"), as_version=nbformat.NO_CONVERT)
+        return outcome["notebook"]
 
 
 

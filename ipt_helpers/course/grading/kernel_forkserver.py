@@ -29,8 +29,10 @@ from jupyter_client.provisioning import LocalProvisioner
 #: What a kernel imports as it starts (ipykernel.kernelapp and what initialising it pulls in)
 #: and what the course's notebooks import. A module missing here is imported by the kernel.
 PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "psutil",
-           "sqlite3", "IPython.core.completerlib", "IPython.core.debugger", "ipywidgets",
-           "ipt_helpers.forms.questions", "ipt_helpers.forms.recording", "ipt_helpers.forms.scoring"]
+           "sqlite3", "IPython.core.completerlib", "IPython.core.debugger", "IPython.core.oinspect",
+           "tornado.platform.asyncio", "ipywidgets", "ipt_helpers.forms.questions",
+           "ipt_helpers.forms.recording", "ipt_helpers.forms.scoring", "ipt_helpers.forms.model",
+           "ipt_helpers.forms.items"]
 
 
 def is_ipykernel(cmd: list[str]) -> bool:
@@ -159,8 +161,8 @@ class ForkedKernel:
 
 
 class ForkServer:
-    """One fork server per kernel Python, started on first use and restarted if it died
-    (but not again if it stops as it starts)."""
+    """One fork server per kernel Python, started early (``start``) or on first use, and
+    restarted if it died (but not again if it stops as it starts)."""
 
     _servers: dict[str, "ForkServer"] = {}
     _lock = threading.Lock()
@@ -176,6 +178,23 @@ class ForkServer:
         with cls._lock:
             return cls._servers.setdefault(python, cls(python))
 
+    def start(self, env: dict) -> None:
+        """Start the server now, with ``env``, if it is not running (it imports PRELOAD in
+        the background; the first kernel's request waits for that)."""
+        with self.lock:
+            self._start_locked({**env, "JPY_PARENT_PID": str(os.getpid())})
+
+    def _start_locked(self, env: dict) -> bool:
+        """Start the server unless it runs; True when it was started now."""
+        if self.proc is not None and self.proc.poll() is None:
+            return False
+        if self.failed:
+            raise RuntimeError(self.failed)
+        self.proc = subprocess.Popen(
+            [self.python, "-m", "ipt_helpers.course.grading.kernel_forkserver"], cwd="/", env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, close_fds=True)
+        return True
+
     def launch(self, cmd: list[str], env: dict, cwd: str, uid: int | None) -> ForkedKernel:
         """Fork a kernel running ``cmd`` (a ``python -m ipykernel_launcher`` command).
 
@@ -185,13 +204,7 @@ class ForkServer:
         env = {**env, "JPY_PARENT_PID": str(os.getpid())}  # as jupyter_client's launcher sets
         request = json.dumps({"argv": cmd, "env": env, "cwd": cwd, "uid": uid}) + "\n"
         with self.lock:
-            fresh = self.proc is None or self.proc.poll() is not None
-            if fresh:
-                if self.failed:
-                    raise RuntimeError(self.failed)
-                self.proc = subprocess.Popen(
-                    [self.python, "-m", "ipt_helpers.course.grading.kernel_forkserver"], cwd="/", env=env,
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, close_fds=True)
+            fresh = self._start_locked(env)
             try:
                 self.proc.stdin.write(request)
                 self.proc.stdin.flush()

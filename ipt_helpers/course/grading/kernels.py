@@ -20,12 +20,12 @@ import threading
 import uuid
 from pathlib import Path
 
-import nbformat
+from distributed import WorkerPlugin
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 from traitlets import Any, Bool, Integer, Unicode
 
-from ipt_helpers.course.grading.kernel_forkserver import ForkServerProvisioner
+from ipt_helpers.course.grading.kernel_forkserver import ForkServer, ForkServerProvisioner
 
 #: Set in every grading kernel: forms then show the recorded answers in words.
 EXECUTION_ENV = {"NBGRADER_EXECUTION": "autograde"}
@@ -35,6 +35,44 @@ QUIET_ENV = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 #: At most this many bytes of files a notebook writes are handed back per notebook: they
 #: travel to the coordinating process, and a student's loop may write without end.
 MAX_WRITTEN = 50 * 2**20
+
+
+def kernel_environment(base, home: str) -> dict:
+    """The environment of a grading kernel: ``base`` (the worker's) with its own home, the
+    grading markers, and no runtime folder of the worker's."""
+    env = dict(base)
+    env.update(HOME=home, **EXECUTION_ENV, **QUIET_ENV)
+    env.pop("JUPYTER_RUNTIME_DIR", None)
+    return env
+
+
+class KernelServerEarly(WorkerPlugin):
+    """Starts each worker's kernel fork server (``python``'s) as the worker starts, so that
+    its imports (half a second to a second of CPU) run while the coordinating process reads
+    the course and sends the work, not when the first notebook waits for its kernel. Its
+    environment is a kernel's, with a home of its own (each kernel gets its own again when
+    it is forked). A server that cannot start here is started, or refused, as before, when
+    the first kernel asks."""
+
+    name = "ipt-kernel-fork-server"
+
+    def __init__(self, python: str):
+        self.python = python
+        self.home = None
+
+    def setup(self, worker=None):
+        if not hasattr(os, "pidfd_open"):
+            return
+        try:
+            self.home = tempfile.mkdtemp(prefix="ipt-kernel-server-")
+            ForkServer.for_python(self.python).start(kernel_environment(os.environ, self.home))
+        except Exception as err:  # noqa: BLE001 (the first kernel tries again, and says why)
+            log = getattr(worker, "log", None) or __import__("logging").getLogger(__name__)
+            log.warning("kernel fork server not started early: %s", err)
+
+    def teardown(self, worker=None):
+        if self.home:
+            shutil.rmtree(self.home, ignore_errors=True)
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -74,10 +112,7 @@ class SandboxKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, self.uid, self.uid)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
-        env = dict(kw.get("env") or os.environ)
-        env.update(HOME=self.sandbox, **EXECUTION_ENV, **QUIET_ENV)
-        env.pop("JUPYTER_RUNTIME_DIR", None)
-        kw["env"] = env
+        kw["env"] = kernel_environment(kw.get("env") or os.environ, self.sandbox)
         kw["cwd"] = self.workdir or self.sandbox
         if self.uid is not None:
             kw.update(user=self.uid, group=self.uid, extra_groups=[])
@@ -105,15 +140,17 @@ class SandboxExecute(Execute):
         return km
 
 
-def execute_notebook(nb_bytes: bytes, files: dict[str, bytes], settings: dict,
+def execute_notebook(nb, files: dict[str, bytes], settings: dict,
                      uid: int | None, notebook_timeout: float, python: str = "",
                      fork: bool = hasattr(os, "pidfd_open")) -> dict:
-    """Execute one sanitised notebook in a private folder, beside ``files``; runs on a Dask
-    worker.
+    """Execute one sanitised notebook (a NotebookNode, executed in place) in a private
+    folder, beside ``files``; runs on a Dask worker.
 
-    Returns {"notebook": bytes, "written": {path: bytes}, "deleted": [path], "too_large":
-    [path]} (what the notebook wrote, deleted, or wrote beyond MAX_WRITTEN, in its folder),
-    or {"error": message}. Never raises for a student's notebook.
+    Returns {"notebook": NotebookNode, "written": {path: bytes}, "deleted": [path],
+    "too_large": [path]} (what the notebook wrote, deleted, or wrote beyond MAX_WRITTEN, in
+    its folder), or {"error": message}. Never raises for a student's notebook. The notebook
+    travels as an object (Dask pickles it): writing and reading it as JSON on each side cost
+    more than the pickle, and nbgrader validates it where it writes it.
     """
     sandbox = tempfile.mkdtemp(prefix="ipt-grade-")
     work = os.path.join(sandbox, "work")
@@ -127,7 +164,6 @@ def execute_notebook(nb_bytes: bytes, files: dict[str, bytes], settings: dict,
             for path in [sandbox, *(str(p) for p in Path(sandbox).rglob("*"))]:
                 os.chown(path, uid, uid)
             os.chmod(sandbox, 0o700)
-        nb = nbformat.reads(nb_bytes.decode("utf-8"), as_version=nbformat.NO_CONVERT)
         ep = SandboxExecute(sandbox=sandbox, workdir=work, uid=uid, python=python, fork=fork,
                             **settings)
         killer = _Deadline(ep, notebook_timeout)
@@ -141,7 +177,7 @@ def execute_notebook(nb_bytes: bytes, files: dict[str, bytes], settings: dict,
         if killer.fired:
             return {"error": f"the notebook ran for longer than {notebook_timeout:g} s and was stopped"}
         written, deleted, too_large = files_written(work, files)
-        return {"notebook": nbformat.writes(nb).encode("utf-8"), "written": written,
+        return {"notebook": nb, "written": written,
                 "deleted": deleted, "too_large": too_large}
     except Exception as err:  # a crash costs this notebook, never the run
         return {"error": f"{type(err).__name__}: {err}"}

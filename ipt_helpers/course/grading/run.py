@@ -15,6 +15,11 @@ import sys
 from ipt_helpers.course.folder import Course, CourseError
 
 
+#: What every local worker imports, once, in the process the workers are forked from.
+WORKER_PRELOAD = ["ipt_helpers.course.grading.lighter", "distributed",
+                  "ipt_helpers.course.grading.autograde"]
+
+
 def _local_cluster(workers, threads):
     """A LocalCluster whose worker processes are forked from one process that has imported
     the grading code once (Dask's forkserver method), instead of each importing it."""
@@ -23,12 +28,45 @@ def _local_cluster(workers, threads):
     from distributed.utils import get_mp_context
 
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
-        get_mp_context().set_forkserver_preload(["ipt_helpers.course.grading.lighter", "distributed",
-                                                 "ipt_helpers.course.grading.autograde"])
+        get_mp_context().set_forkserver_preload(WORKER_PRELOAD)  # unless start_workers_early
         # ":0": the scheduler's HTTP server takes any free port (with None it asks for 8787
         # and warns "Port 8787 is already in use" when another cluster has it)
         return LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
                             dashboard_address=":0")
+
+
+def likely_to_grade(course: Course, assignment: str, force: bool = False,
+                    students=None) -> bool:
+    """A guess made from the folders alone, before nbgrader is imported (a second): some
+    submission of ``assignment`` has no completion marker, or changed after it was graded.
+    It only decides whether ``start_workers_early`` is worth it; ``plan_grading`` decides
+    what is graded."""
+    for student in course.submitted_students(assignment):
+        if students and student not in students:
+            continue
+        marker = course.graded_marker(assignment, student)
+        if force or not marker.is_file():
+            return True
+        done = marker.stat().st_mtime
+        if any(p.stat().st_mtime > done
+               for p in (course.root / "submitted" / student / assignment).iterdir()):
+            return True
+    return False
+
+
+def start_workers_early(course: Course) -> None:
+    """Start, in the background, the process local workers are forked from, so that its
+    imports (``WORKER_PRELOAD``: nbgrader, Dask; about a second of CPU) run on the other core
+    while this process imports nbgrader, reads the configuration and plans, instead of
+    after. Workers inherit ``sys.path`` from it, so the course folder goes there first, as
+    ``Course.config`` puts it (a course's own steps and late-penalty plugin)."""
+    import multiprocessing
+    import multiprocessing.forkserver
+
+    if str(course.root) not in sys.path:
+        sys.path.append(str(course.root))
+    multiprocessing.get_context("forkserver").set_forkserver_preload(WORKER_PRELOAD)
+    multiprocessing.forkserver.ensure_running()
 
 
 def progress_bar(done: int, of: int, width: int = 20) -> str:
