@@ -33,7 +33,7 @@ c.GenerateAssignment.preprocessors = [
 # (see `ipt-course grade --help`; its options override them).
 c.ExecutePreprocessor.timeout = 60
 c.GradeOptions.notebook_timeout = 300  # seconds for a whole notebook
-c.GradeOptions.threads = 2             # notebooks at once per worker (workers: one per core)
+c.GradeOptions.threads = 3             # notebooks at once per worker (workers: one per core)
 c.ExecutePreprocessor.interrupt_on_timeout = True
 c.LimitOutput.max_lines = 500
 c.LimitOutput.max_traceback = 50

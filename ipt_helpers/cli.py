@@ -35,7 +35,7 @@ from ipt_helpers.course.folder import Course, CourseError
 
 #: ``grade``'s built-in defaults, shown by ``--help`` of the other commands without reading
 #: the course's configuration (which imports nbgrader)
-GENERIC_GRADE_DEFAULTS = {"notebook_timeout": 300.0, "workers": 0, "threads": 2,
+GENERIC_GRADE_DEFAULTS = {"notebook_timeout": 300.0, "workers": 0, "threads": 3,
                           "sandbox_python": "", "cell_timeout": None}
 
 

@@ -135,8 +135,8 @@ def test_student_code_cannot_reach_keys_or_gradebook(course):
     before = {p: p.stat().st_mtime_ns for p in course.rglob("*") if p.is_file()}
     result = ipt_course("grade", ASSIGNMENT, cwd=course)
     cores = os.cpu_count()
-    assert f"workers: {cores}, executing {2 * cores} notebooks at a time" in result.stdout, \
-        "by default one worker per core, each running --threads (2) notebooks"
+    assert f"workers: {cores}, executing {3 * cores} notebooks at a time" in result.stdout, \
+        "by default one worker per core, each running --threads (3) notebooks"
     nb_name = next((course / "source" / ASSIGNMENT).glob("*.ipynb")).stem
 
     def snoop_output(root):

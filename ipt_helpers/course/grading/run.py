@@ -211,7 +211,8 @@ def grade_defaults(course_dir: str) -> dict:
     try:
         from ipt_helpers.course.grading.autograde import GradeOptions
     except ImportError:  # the kernel side only: no grading here
-        return {"notebook_timeout": 300.0, "workers": 0, "threads": 2, "sandbox_python": ""}
+        from ipt_helpers.cli import GENERIC_GRADE_DEFAULTS
+        return dict(GENERIC_GRADE_DEFAULTS)
     try:
         config = Course.open(course_dir).config()
     except Exception:  # not a course folder: main() reports that
