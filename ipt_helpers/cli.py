@@ -33,11 +33,6 @@ from pathlib import Path
 
 from ipt_helpers.course.folder import Course, CourseError
 
-#: ``grade``'s built-in defaults, shown by ``--help`` of the other commands without reading
-#: the course's configuration (which imports nbgrader)
-GENERIC_GRADE_DEFAULTS = {"notebook_timeout": 300.0, "workers": 0, "threads": 3,
-                          "sandbox_python": "", "cell_timeout": None}
-
 
 def _stage(name: str):
     """A stage module of ``ipt_helpers.course``, imported when its command runs."""
@@ -58,10 +53,7 @@ publish, run, returning, server = (_Lazy("release.publish"), _Lazy("grading.run"
 
 def grade_defaults(course_dir: str) -> dict:
     """``grade``'s defaults from the course's ``c.GradeOptions`` (see grading/run.py)."""
-    try:
-        return _stage("grading.run").grade_defaults(course_dir)
-    except ImportError:  # the kernel side only: no grading here
-        return GENERIC_GRADE_DEFAULTS
+    return _stage("grading.run").grade_defaults(course_dir)
 
 
 def _collect(course: Course, args) -> int:
@@ -140,7 +132,7 @@ def parser(course_dir: str = ".", grading: bool = True) -> argparse.ArgumentPars
     oi.set_defaults(run=_roster)
     osub.add_parser("list", help="the students in the gradebook").set_defaults(run=_roster)
 
-    d = grade_defaults(course_dir) if grading else GENERIC_GRADE_DEFAULTS
+    d = grade_defaults(course_dir) if grading else _stage("grading.run").GENERIC_GRADE_DEFAULTS
     g = sub.add_parser("grade", help="autograde all submissions in parallel (Dask)",
                        description="Defaults come from the course's nbgrader_config.py "
                                    "(c.GradeOptions.<option>); an option given here overrides it.")

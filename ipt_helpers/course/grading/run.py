@@ -15,6 +15,11 @@ import sys
 from ipt_helpers.course.folder import Course, CourseError
 
 
+#: ``grade``'s built-in defaults: those a course's configuration does not change, shown by
+#: the help of the other commands without reading it (which imports nbgrader)
+GENERIC_GRADE_DEFAULTS = {"notebook_timeout": 300.0, "workers": 0, "threads": 3,
+                          "sandbox_python": "", "cell_timeout": None}
+
 #: What every local worker imports, once, in the process the workers are forked from.
 WORKER_PRELOAD = ["ipt_helpers.course.grading.lighter", "distributed",
                   "ipt_helpers.course.grading.autograde"]
@@ -211,7 +216,6 @@ def grade_defaults(course_dir: str) -> dict:
     try:
         from ipt_helpers.course.grading.autograde import GradeOptions
     except ImportError:  # the kernel side only: no grading here
-        from ipt_helpers.cli import GENERIC_GRADE_DEFAULTS
         return dict(GENERIC_GRADE_DEFAULTS)
     try:
         config = Course.open(course_dir).config()
