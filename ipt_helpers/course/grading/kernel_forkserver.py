@@ -184,9 +184,13 @@ class ForkServer:
         with self.lock:
             self._start_locked({**env, "JPY_PARENT_PID": str(os.getpid())})
 
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
     def _start_locked(self, env: dict) -> bool:
         """Start the server unless it runs; True when it was started now."""
-        if self.proc is not None and self.proc.poll() is None:
+        if self.running:
             return False
         if self.failed:
             raise RuntimeError(self.failed)
