@@ -51,8 +51,9 @@ publish, run, returning, server = (_Lazy("release.publish"), _Lazy("grading.run"
                                    _Lazy("results.returning"), _Lazy("marking.server"))
 
 
-def grade_defaults(course_dir: str) -> dict:
-    """``grade``'s defaults from the course's ``c.GradeOptions`` (see grading/run.py)."""
+def grade_defaults(course_dir: str | None) -> dict:
+    """``grade``'s defaults from the course's ``c.GradeOptions`` (see grading/run.py); the
+    built-in ones for ``None``."""
     return _stage("grading.run").grade_defaults(course_dir)
 
 
@@ -132,7 +133,7 @@ def parser(course_dir: str = ".", grading: bool = True) -> argparse.ArgumentPars
     oi.set_defaults(run=_roster)
     osub.add_parser("list", help="the students in the gradebook").set_defaults(run=_roster)
 
-    d = grade_defaults(course_dir) if grading else _stage("grading.run").GENERIC_GRADE_DEFAULTS
+    d = grade_defaults(course_dir if grading else None)
     g = sub.add_parser("grade", help="autograde all submissions in parallel (Dask)",
                        description="Defaults come from the course's nbgrader_config.py "
                                    "(c.GradeOptions.<option>); an option given here overrides it.")

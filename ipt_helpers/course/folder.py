@@ -29,6 +29,13 @@ def is_student_id(name: str) -> bool:
                     for ch in name))
 
 
+def gradebook_url(config, root) -> str:
+    """The gradebook of the course at ``root`` under ``config``: ``c.CourseDirectory.db_url``,
+    else nbgrader's default, gradebook.db in the course folder."""
+    url = config.get("CourseDirectory", {}).get("db_url")
+    return url if isinstance(url, str) else f"sqlite:///{Path(root) / 'gradebook.db'}"
+
+
 class CourseError(Exception):
     """A problem the instructor can fix; the message says how."""
 
@@ -67,9 +74,7 @@ class Course:
 
     @property
     def db_url(self) -> str:
-        config = self.config()
-        url = config.CourseDirectory.get("db_url")
-        return url if isinstance(url, str) else f"sqlite:///{self.root / 'gradebook.db'}"
+        return gradebook_url(self.config(), self.root)
 
     @property
     def gradebook_file(self) -> Path | None:
@@ -103,8 +108,15 @@ class Course:
         return student
 
     def graded_marker(self, assignment: str, student: str) -> Path:
-        """The file ``ipt-course grade`` writes once every grade of ``student``'s submission
-        of ``assignment`` is committed (see grading/autograde.py, ``completion_marker``)."""
+        """Written by ``ipt-course grade``, last, when every grade of ``student``'s
+        ``assignment`` is in the gradebook (grading/autograde.py).
+
+        A grading run killed at any moment leaves either no marker (the student is graded
+        again, completely) or a marker after everything was written: "already graded" means
+        this file, never the autograded folder, which nbgrader creates before it writes the
+        first grade. It sits beside that folder (autograded/STUDENT/.ASSIGNMENT.graded), not
+        in it, so that nbgrader never copies it into feedback.
+        """
         return self.root / "autograded" / student / f".{assignment}.graded"
 
     def submitted_students(self, assignment: str) -> list[str]:

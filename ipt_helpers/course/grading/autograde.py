@@ -6,7 +6,8 @@ Execute step is replaced by ``FromWorkers``, which waits for the worker's execut
 Scoring, late penalties and the gradebook stay nbgrader's own, written by this process only.
 
 Course policy for grading (time limit, workers, notebooks at a time, sandbox Python) is
-configured like the rest of nbgrader, in ``nbgrader_config.py``, on ``GradeOptions``.
+configured like the rest of nbgrader, in ``nbgrader_config.py``, on ``GradeOptions``
+(``ipt_helpers.course.grading.run``).
 """
 
 from __future__ import annotations
@@ -25,28 +26,10 @@ from pathlib import Path, PurePosixPath
 
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import CheckCellMetadata, Execute, NbGraderPreprocessor
-from traitlets import Any, Dict, Float, Integer, Unicode
-from traitlets.config import Configurable
+from traitlets import Any, Dict
 
 from ipt_helpers.course.grading.dispatch import Dispatcher, Job, dispatch_all
 from ipt_helpers.course.grading.kernels import MAX_WRITTEN, KernelServerEarly
-
-
-class GradeOptions(Configurable):
-    """Course policy for ``ipt-course grade`` (set in nbgrader_config.py, e.g.
-    ``c.GradeOptions.notebook_timeout = 120``; the command's options override it)."""
-
-    notebook_timeout = Float(300.0, help="Seconds one whole notebook may run before it is "
-                             "stopped (each cell also has nbgrader's ExecutePreprocessor.timeout)."
-                             ).tag(config=True)
-    workers = Integer(0, help="Worker processes on this machine (0: one per core).").tag(config=True)
-    # 3: a notebook waits for its kernel to start and to answer for about half of its time,
-    # so three per core keep the cores busy (benchmarks/grading.py at 100: 15-20 % faster
-    # than 2; 4 is no faster)
-    threads = Integer(3, help="Notebooks executed at once per worker.").tag(config=True)
-    sandbox_python = Unicode("", help="Python, readable by all users, for kernels run as "
-                             "unprivileged users when grading as root (empty: "
-                             "$IPT_SANDBOX_PYTHON).").tag(config=True)
 
 
 def _key(resources):
@@ -250,20 +233,8 @@ class _Causes(logging.Handler):
             self.causes.append(text)
 
 
-def completion_marker(course, assignment, student) -> Path:
-    """Written, last, when every grade of ``student``'s ``assignment`` is in the gradebook.
-
-    A grading run killed at any moment leaves either no marker (the student is graded again,
-    completely) or a marker after everything was written: "already graded" means this file,
-    never the autograded folder, which nbgrader creates before it writes the first grade.
-    It sits beside that folder (autograded/STUDENT/.ASSIGNMENT.graded), not in it, so that
-    nbgrader never copies it into feedback.
-    """
-    return course.graded_marker(assignment, student)
-
-
 def is_graded(course, assignment, student) -> bool:
-    return completion_marker(course, assignment, student).is_file()
+    return course.graded_marker(assignment, student).is_file()
 
 
 def _mark_complete(course, assignment, student):
@@ -273,7 +244,7 @@ def _mark_complete(course, assignment, student):
     submitted = course.root / "submitted" / student / assignment
     digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
                for p in sorted(submitted.glob("*.ipynb"))}
-    marker = completion_marker(course, assignment, student)
+    marker = course.graded_marker(assignment, student)
     partial = marker.with_name(marker.name + ".tmp")
     partial.write_text(json.dumps({"graded": time.strftime("%Y-%m-%d %H:%M:%S"),
                                    "submitted": digests}, indent=1))
@@ -327,8 +298,6 @@ def _autograde(course, assignment, students, *, execute_step, checked_on_workers
     the workers also checked the cells' nbgrader metadata (CheckCellMetadata), the same check
     is not repeated here: no later step changes that metadata.
     """
-    from nbgrader.converters import Autograde
-
     converter = course.converter(CollectPass, assignment)  # students to skip are filtered out
     converter.sanitize_preprocessors = []
     converter.autograde_preprocessors = [
@@ -346,7 +315,7 @@ def _autograde(course, assignment, students, *, execute_step, checked_on_workers
     # (nbgrader's SQLAlchemy warnings are filtered: see dispatch)
     with course.inside(), one_transaction(converter.coursedir.db_url) as shared:
         for student in students:
-            completion_marker(course, assignment, student).unlink(missing_ok=True)
+            course.graded_marker(assignment, student).unlink(missing_ok=True)
             converter.coursedir.student_id = student
             causes = _Causes(course.root)
             log.addHandler(causes)
@@ -398,8 +367,6 @@ def _the_job(job: Job) -> Job:
 
 def make_job(course, config, assignment, notebook_timeout, python) -> Job:
     """The Job for grading ``assignment``: nbgrader's sanitising steps and what they need."""
-    from nbgrader.converters import Autograde
-
     autograde = course.converter(Autograde, assignment, config=config)
     db_url = autograde.coursedir.db_url
     snapshot = None

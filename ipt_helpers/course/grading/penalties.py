@@ -27,7 +27,7 @@ import traceback
 
 from nbgrader.plugins import CsvExportPlugin
 
-from ipt_helpers.course.folder import CourseError
+from ipt_helpers.course.folder import CourseError, gradebook_url
 
 #: where nbgrader's and the plugin's messages go (nowhere visible: ipt-course says what matters)
 _LOG = logging.getLogger("ipt_helpers.course.grading.penalties")
@@ -36,6 +36,12 @@ _LOG.propagate = False
 
 def _late(sub) -> bool:
     return sub.timestamp is not None and sub.total_seconds_late > 0
+
+
+def _concerned(sub, notebooks) -> bool:
+    """Whether these notebooks of ``sub`` need their penalty computed: the submission is
+    late, or one still carries a penalty (an extension or a new due date since grading)."""
+    return _late(sub) or any(nb.late_submission_penalty for nb in notebooks)
 
 
 def late_submissions(gb, assignment: str, students=None) -> list:
@@ -52,7 +58,7 @@ def late_submissions(gb, assignment: str, students=None) -> list:
             .options(selectinload(SubmittedAssignment.notebooks),
                      selectinload(SubmittedAssignment.student)).all())
     return [s for s in subs if (students is None or s.student.id in students)
-            and (_late(s) or any(nb.late_submission_penalty for nb in s.notebooks))]
+            and _concerned(s, s.notebooks)]
 
 
 def recompute(gb, config, assignment: str, students=None) -> list[tuple[str, str, float | None]]:
@@ -68,11 +74,6 @@ def recompute(gb, config, assignment: str, students=None) -> list[tuple[str, str
     try:
         for sub in late:
             for nb in sub.notebooks:
-                if not _late(sub):  # as nbgrader's step: no longer late, no penalty
-                    if nb.late_submission_penalty is not None:
-                        nb.late_submission_penalty = None
-                        changed.append((sub.student.id, nb.name, None))
-                    continue
                 penalty = _penalty(step, config, sub, nb)
                 if nb.late_submission_penalty != penalty:
                     nb.late_submission_penalty = penalty
@@ -100,8 +101,11 @@ def _late_step(config):
 
 
 def _penalty(step, config, sub, nb) -> float | None:
-    """The plugin's penalty for late notebook ``nb`` of ``sub`` at its score now, within
-    nbgrader's limits."""
+    """The penalty notebook ``nb`` of submission ``sub`` carries at its score now: none when
+    it is not late (as nbgrader's step: an extension since grading takes it off), else the
+    plugin's, within nbgrader's limits."""
+    if not _late(sub):
+        return None
     try:
         penalty = step.plugin_inst.late_submission_penalty(
             sub.student.id, nb.score, sub.total_seconds_late)
@@ -219,11 +223,8 @@ def _followed_config(session):
     except Exception:  # no single bind: not a gradebook
         return None
     for root, config in list(_FOLLOWED.items()):
-        url = config.get("CourseDirectory", {}).get("db_url")
-        if not isinstance(url, str):
-            course = config.get("CourseDirectory", {}).get("root")
-            url = f"sqlite:///{os.path.join(course if isinstance(course, str) else root, 'gradebook.db')}"
-        if _gradebook_key(url) == key:
+        course = config.get("CourseDirectory", {}).get("root")
+        if _gradebook_key(gradebook_url(config, course if isinstance(course, str) else root)) == key:
             return config
     return None
 
@@ -250,14 +251,14 @@ def _penalise_changed_marks(session, flush_context) -> None:
     from nbgrader.api import SubmittedNotebook
 
     notebooks = [nb for nb in (session.get(SubmittedNotebook, i) for i in ids) if nb is not None]
-    todo = [nb for nb in notebooks if _late(nb.assignment) or nb.late_submission_penalty is not None]
+    todo = [nb for nb in notebooks if _concerned(nb.assignment, [nb])]
     if not todo:
         return
     try:
         step = _late_step(config)
         for nb in todo:
             session.expire(nb, ["score"])  # the total with the new mark
-            penalty = _penalty(step, config, nb.assignment, nb) if _late(nb.assignment) else None
+            penalty = _penalty(step, config, nb.assignment, nb)
             if nb.late_submission_penalty != penalty:
                 nb.late_submission_penalty = penalty  # flushed by the same commit
     except CourseError as err:

@@ -12,13 +12,28 @@ from __future__ import annotations
 import os
 import sys
 
+from traitlets import Float, Integer, Unicode
+from traitlets.config import Config, Configurable
+
 from ipt_helpers.course.folder import Course, CourseError
 
 
-#: ``grade``'s built-in defaults: those a course's configuration does not change, shown by
-#: the help of the other commands without reading it (which imports nbgrader)
-GENERIC_GRADE_DEFAULTS = {"notebook_timeout": 300.0, "workers": 0, "threads": 3,
-                          "sandbox_python": "", "cell_timeout": None}
+class GradeOptions(Configurable):
+    """Course policy for ``ipt-course grade`` (set in nbgrader_config.py, e.g.
+    ``c.GradeOptions.notebook_timeout = 120``; the command's options override it)."""
+
+    notebook_timeout = Float(300.0, help="Seconds one whole notebook may run before it is "
+                             "stopped (each cell also has nbgrader's ExecutePreprocessor.timeout)."
+                             ).tag(config=True)
+    workers = Integer(0, help="Worker processes on this machine (0: one per core).").tag(config=True)
+    # 3: a notebook waits for its kernel to start and to answer for about half of its time,
+    # so three per core keep the cores busy (benchmarks/grading.py at 100: 15-20 % faster
+    # than 2; 4 is no faster)
+    threads = Integer(3, help="Notebooks executed at once per worker.").tag(config=True)
+    sandbox_python = Unicode("", help="Python, readable by all users, for kernels run as "
+                             "unprivileged users when grading as root (empty: "
+                             "$IPT_SANDBOX_PYTHON).").tag(config=True)
+
 
 #: What every local worker imports, once, in the process the workers are forked from.
 WORKER_PRELOAD = ["ipt_helpers.course.grading.lighter", "distributed",
@@ -205,26 +220,21 @@ def _grade_on_dask(course: Course, args, plan, python, note):
 
 
 
-def grade_defaults(course_dir: str) -> dict:
+def grade_defaults(course_dir: str | None) -> dict:
     """``grade``'s defaults: the course's GradeOptions (nbgrader_config.py), else the built-in
-    ones. Read before parsing, so that ``--help`` shows what a run would use."""
-    from traitlets.config import Config
-
+    ones (also for ``course_dir=None``: the help of the other commands, which does not read
+    the course). Read before parsing, so that ``--help`` shows what a run would use."""
     from ipt_helpers.course.grading.lighter import skip_unused_imports
 
     skip_unused_imports()  # before the course's configuration imports nbgrader
-    try:
-        from ipt_helpers.course.grading.autograde import GradeOptions
-    except ImportError:  # the kernel side only: no grading here
-        return dict(GENERIC_GRADE_DEFAULTS)
-    try:
-        config = Course.open(course_dir).config()
-    except Exception:  # not a course folder: main() reports that
-        config = Config()
+    config = Config()
+    if course_dir is not None:
+        try:
+            config = Course.open(course_dir).config()
+        except Exception:  # not a course folder (main() reports that), or no nbgrader here
+            pass
     options = GradeOptions(config=config)
     found = {name: getattr(options, name) for name in options.trait_names(config=True)}
     cell = config.ExecutePreprocessor.get("timeout") if "ExecutePreprocessor" in config else None
     found["cell_timeout"] = cell if isinstance(cell, (int, float)) else None
     return found
-
-
