@@ -79,23 +79,30 @@ def offset(lines: list[bytes], lineno: int, col: int) -> int:
     return len(before.decode("utf-8")) + len(lines[lineno - 1][:col].decode("utf-8"))
 
 
+def _form_call(source: str, form_id: str):
+    """The source's lines (bytes) and the form call ``form_id`` with its ``answer=`` keyword
+    (None when it has none). Raises ValueError when the source is not plain Python or has
+    no such form call."""
+    for call in _form_calls(ast.parse(source)):
+        if call.args[0].value == form_id:
+            answer = next((kw for kw in call.keywords if kw.arg == "answer"), None)
+            return source.encode("utf-8").splitlines(keepends=True), call, answer
+    raise ValueError(f"no form({form_id!r}, ...) call in this cell")
+
+
 def answer_span(source: str, form_id: str) -> tuple[int, int] | None:
     """Where the ``answer=`` value of the form call ``form_id`` is in ``source`` (start, end),
     or None when the call has no ``answer=``.
 
     Raises ValueError when the source is not plain Python or has no such form call.
     """
-    tree = ast.parse(source)
-    lines = source.encode("utf-8").splitlines(keepends=True)
-    for call in _form_calls(tree):
-        if call.args[0].value != form_id:
-            continue
-        for kw in call.keywords:
-            if kw.arg == "answer":
-                return (offset(lines, kw.value.lineno, kw.value.col_offset),
-                        offset(lines, kw.value.end_lineno, kw.value.end_col_offset))
-        return None
-    raise ValueError(f"no form({form_id!r}, ...) call in this cell")
+    lines, _, kw = _form_call(source, form_id)
+    return None if kw is None else _value_span(lines, kw)
+
+
+def _value_span(lines: list[bytes], kw: ast.keyword) -> tuple[int, int]:
+    return (offset(lines, kw.value.lineno, kw.value.col_offset),
+            offset(lines, kw.value.end_lineno, kw.value.end_col_offset))
 
 
 def rewrite_answer(source: str, form_id: str, answer: dict | None) -> str:
@@ -104,11 +111,10 @@ def rewrite_answer(source: str, form_id: str, answer: dict | None) -> str:
     Raises ValueError when the source is not plain Python or has no such form call.
     """
     literal = "None" if answer is None else to_literal(answer)
-    span = answer_span(source, form_id)
-    if span is not None:
-        return source[:span[0]] + literal + source[span[1]:]
-    lines = source.encode("utf-8").splitlines(keepends=True)
-    call = next(c for c in _form_calls(ast.parse(source)) if c.args[0].value == form_id)
+    lines, call, kw = _form_call(source, form_id)
+    if kw is not None:
+        start, end = _value_span(lines, kw)
+        return source[:start] + literal + source[end:]
     end = offset(lines, call.end_lineno, call.end_col_offset) - 1  # before ")"
     head = source[:end].rstrip()
     sep = " " if head.endswith(",") else ", "
