@@ -96,24 +96,28 @@ def set_rule(course, rule):
             fh.write(f'\nc.LateSubmissionPlugin.penalty_method = "{rule}"\n')
 
 
+def api(url, token, method="GET", body=None):
+    """One call to a server's JSON API as its page makes it (the server's token for the
+    login): the marking page's or formgrader's."""
+    req = urllib.request.Request(
+        url, method=method, data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=120) as res:
+        assert res.status == 200
+        return json.load(res)
+
+
 def mark_in_the_marking_page(course, points):
     """Give each student's written answer ``points[student]`` in ``ipt-course mark``."""
     server, url = start_marking(course)
     try:
         base, token = url.split("/ipt-marking/")[0], url.split("token=")[1]
-        headers = {"Authorization": f"token {token}", "Content-Type": "application/json"}
-        with urllib.request.urlopen(urllib.request.Request(
-                f"{base}/ipt-marking/api/state/{A}/{NB}/justify", headers=headers)) as res:
-            state = json.load(res)
+        state = api(f"{base}/ipt-marking/api/state/{A}/{NB}/justify", token)
         for student, value in points.items():
             answer = next(a for a in state["answers"] if f"the {student} student" in a["text"])
-            body = {"assignment": A, "notebook": NB, "grade_id": "justify",
-                    "token": answer["token"], "points": value, "comment": "",
-                    "expected": answer["points"]}
-            req = urllib.request.Request(f"{base}/ipt-marking/api/mark", method="POST",
-                                         data=json.dumps(body).encode(), headers=headers)
-            with urllib.request.urlopen(req) as res:
-                assert res.status == 200
+            api(f"{base}/ipt-marking/api/mark", token, "POST",
+                {"assignment": A, "notebook": NB, "grade_id": "justify", "token": answer["token"],
+                 "points": value, "comment": "", "expected": answer["points"]})
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -177,14 +181,7 @@ def test_a_mark_given_after_grading_is_penalised_everywhere(course, rule):
 
 
 def formgrader(base, token, method, path, body=None):
-    """One call to formgrader's API, as its page makes it (the server's token for the login)."""
-    req = urllib.request.Request(
-        f"{base}/formgrader/api/{path}", method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=120) as res:
-        assert res.status == 200
-        return json.load(res)
+    return api(f"{base}/formgrader/api/{path}", token, method, body)
 
 
 def test_a_mark_saved_in_formgrader_is_penalised_as_it_is_saved(course):
